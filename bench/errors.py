@@ -1,0 +1,54 @@
+"""The one exception tree of edgebench.
+
+Every failure a user can cause or meet is one of these; the CLI maps them to exit codes in
+one place (``bench.cli``) and prints the message, never a traceback::
+
+    EdgebenchError                 base; exit_code 1
+    ├── UsageError                 bad input; exit_code 2
+    │   ├── SpecError              a file the user wrote (profile, manifest) is invalid
+    │   ├── ModelNotFoundError     unknown suite model name
+    │   ├── ModelFileError         missing, unreadable, not ONNX, truncated
+    │   ├── InputError             --shape / --value / unset symbolic dimension
+    │   └── ProfileNotFoundError   unknown device profile
+    └── RunError                   a run could not be carried out; exit_code 1
+
+Messages name the file, field or model and say what to do, in one or two lines.
+"""
+
+from __future__ import annotations
+
+
+class EdgebenchError(Exception):
+    """Base of every error edgebench raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(EdgebenchError):
+    """The user gave something that cannot work; fixing the input fixes it."""
+
+    exit_code = 2
+
+
+class SpecError(UsageError):
+    """A YAML or JSON file the user wrote is invalid; the message names file and field."""
+
+
+class ModelNotFoundError(UsageError):
+    """A model name that is neither in the suite nor a path to an .onnx file."""
+
+
+class ModelFileError(UsageError):
+    """An ONNX file that is missing, unreadable, not ONNX or truncated."""
+
+
+class InputError(UsageError):
+    """A model input cannot be fed as asked (--shape, --value, symbolic dims)."""
+
+
+class ProfileNotFoundError(UsageError):
+    """A device profile name that is neither built in nor a path to a YAML file."""
+
+
+class RunError(EdgebenchError):
+    """A run could not be carried out (not the user's input)."""

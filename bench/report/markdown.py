@@ -1,0 +1,47 @@
+"""``report.md``: the summary for people and pull-request comments."""
+
+from __future__ import annotations
+
+from bench.report import register_writer
+from bench.report.table import HEADERS, result_row
+from bench.result import Report
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+@register_writer("md", "report.md")
+def render_markdown(report: Report) -> bytes:
+    host = report.host
+    lines = [
+        f"# edgebench report {report.run_id}",
+        "",
+        f"- device profile: **{_cell(report.device.name)}** ({report.device.category}, "
+        f"{_cell(report.device.profile)})",
+        f"- host: {_cell(host.cpu_model)}, {host.logical_cores} logical / "
+        f"{host.physical_cores or '?'} physical cores, {host.memory_bytes / 2**30:.1f} GiB, "
+        f"{_cell(host.os)} {host.machine}",
+        f"- runtime: onnxruntime {host.onnxruntime} ({', '.join(host.providers)}), "
+        f"Python {host.python}, edgebench {report.harness.version}",
+        f"- created: {report.created_at}",
+        "",
+        "| " + " | ".join(HEADERS) + " |",
+        "|" + "---|" * len(HEADERS),
+    ]
+    lines += ["| " + " | ".join(_cell(c) for c in result_row(r)) + " |" for r in report.results]
+    notes = []
+    for r in report.results:
+        if r.error:
+            notes.append(f"- **{_cell(r.model)}** failed: {_cell(r.error)}")
+        for reason in r.invalid_reasons if r.status == "ok" else []:
+            notes.append(f"- **{_cell(r.model)}** invalid: {_cell(reason)}")
+    if notes:
+        lines += ["", "## Validity", "", *notes]
+    lines += [
+        "",
+        "Latency percentiles use the nearest-rank definition; cold start (session creation "
+        "and first inference) and warm-up are measured apart from the steady-state run.",
+        "",
+    ]
+    return "\n".join(lines).encode()
