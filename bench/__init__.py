@@ -11,7 +11,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from bench.config import RunSettings
+from bench.spec import RunSettings
 from bench.errors import EdgebenchError
 from bench.report import write_report
 from bench.runner import run

@@ -6,7 +6,7 @@ import difflib
 from functools import lru_cache
 from pathlib import Path
 
-from bench.config import DeviceProfile, load_spec
+from bench.spec import DeviceProfile, load_spec
 from bench.errors import ProfileNotFoundError, SpecError
 from bench.resources import data_dir
 

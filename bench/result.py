@@ -1,7 +1,7 @@
 """The report contract: what ``report.json`` holds, as pydantic models.
 
 The JSON Schema committed at ``reports/schema/report.schema.json`` is generated from these
-models (``python -m bench.result > reports/schema/report.schema.json``); a test keeps the
+models (``edgebench schema > reports/schema/report.schema.json``); a test keeps the
 two equal. ``SCHEMA_VERSION`` follows semver: a new optional field is a minor change, a
 removed, renamed or retyped field a major one.
 """
@@ -125,7 +125,3 @@ def report_schema() -> dict[str, object]:
 
 def schema_text() -> str:
     return json.dumps(report_schema(), indent=2, sort_keys=True) + "\n"
-
-
-if __name__ == "__main__":
-    print(schema_text(), end="")

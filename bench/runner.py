@@ -15,7 +15,7 @@ from time import perf_counter_ns
 import bench
 from bench import host, session
 from bench.collectors.memory import MemoryCollector
-from bench.config import DeviceProfile, RunSettings
+from bench.spec import DeviceProfile, RunSettings
 from bench.errors import EdgebenchError, InputError
 from bench.profiles import detect_profile, load_profile
 from bench.progress import Progress, SilentProgress

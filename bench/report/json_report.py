@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bench.config import format_validation_error
+from bench.spec import format_validation_error
 from bench.errors import SpecError
 from bench.report import register_writer
 from bench.result import Report

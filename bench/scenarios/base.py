@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from bench.config import RunSettings
+from bench.spec import RunSettings
 
 RunFn = Callable[[None, Mapping[str, np.ndarray]], Any]  # InferenceSession.run
 Tick = Callable[[float, int], None]  # (elapsed seconds, queries so far)

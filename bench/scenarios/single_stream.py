@@ -14,7 +14,7 @@ from time import perf_counter_ns
 
 import numpy as np
 
-from bench.config import RunSettings
+from bench.spec import RunSettings
 from bench.scenarios.base import Measurement, RunFn, Tick, register
 
 ENDED_BY_TARGETS = "min_duration and min_queries met"

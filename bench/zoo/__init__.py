@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.config import BuilderSource, FileSource, ModelSpec
+from bench.spec import BuilderSource, FileSource, ModelSpec
 from bench.errors import SpecError
 from bench.zoo.builders import get_builder
 from bench.files import write_atomic

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.config import Generator, InputSpec
+from bench.spec import Generator, InputSpec
 from bench.errors import InputError
 from bench.zoo.graph import GraphInput
 

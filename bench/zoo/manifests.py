@@ -6,7 +6,7 @@ import difflib
 from functools import lru_cache
 from pathlib import Path
 
-from bench.config import ModelSpec, load_spec
+from bench.spec import ModelSpec, load_spec
 from bench.errors import ModelNotFoundError, SpecError
 from bench.resources import data_dir
 

@@ -1,11 +1,7 @@
-"""The ``edgebench`` command: parse, call one library function, render. No logic here.
-
-Exit codes: 0 success; 1 a run failed (or another ``EdgebenchError``); 2 bad input.
-"""
+"""``edgebench run``: benchmark models or a device profile's workloads."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,94 +9,13 @@ from typing import Any
 import click
 
 import bench
-from bench import host, profiles, zoo
-from bench.config import RunSettings, parse_shapes, parse_values
-from bench.errors import EdgebenchError, UsageError
+from bench.cli.base import print_json
+from bench.errors import UsageError
 from bench.progress import LineProgress, SilentProgress
 from bench.report import write_report
 from bench.report.table import render_text, result_row
 from bench.scenarios import list_scenarios
-
-
-class EdgebenchGroup(click.Group):
-    """Maps the library's one error tree to exit codes, in this one place."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except EdgebenchError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(exc.exit_code)
-
-
-def _print_json(data: object) -> None:
-    click.echo(json.dumps(data, indent=2))
-
-
-@click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(bench.__version__, prog_name="edgebench")
-def cli() -> None:
-    """Benchmark ONNX models on this device and write comparable reports.
-
-    \b
-    Start here:
-      edgebench run                  the quick suite of the profile that fits this host
-      edgebench run model.onnx --shape x=1,3,224,224
-      edgebench env                  what this machine is, as reports record it
-    """
-
-
-@cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-def env(as_json: bool) -> None:
-    """Show the host fingerprint every report records."""
-    info = host.fingerprint()
-    if as_json:
-        _print_json(info.model_dump(mode="json"))
-        return
-    for key, value in info.model_dump().items():
-        shown = ", ".join(value) if isinstance(value, list) else value
-        if key == "memory_bytes":
-            shown = f"{value / 2**30:.1f} GiB ({value} bytes)"
-        click.echo(f"{key:15} {shown}")
-
-
-@cli.group()
-def models() -> None:
-    """The reference model suite."""
-
-
-@models.command("list")
-@click.option("--category", type=click.Choice(["phone", "pc", "wearable", "all-in-one"]),
-              help="Only models of this product category.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-def models_list(category: str | None, as_json: bool) -> None:
-    """List the suite's models."""
-    specs = zoo.list_models(category)
-    if as_json:
-        _print_json([s.model_dump(mode="json") for s in specs])
-        return
-    rows = [(s.name, s.task, ",".join(s.categories), s.size, ",".join(s.precisions))
-            for s in specs]
-    click.echo(render_text(rows, ("name", "task", "categories", "size", "precisions")))
-
-
-@cli.group()
-def devices() -> None:
-    """Device profiles: how a kind of device is benchmarked."""
-
-
-@devices.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-def devices_list(as_json: bool) -> None:
-    """List the built-in device profiles."""
-    found = profiles.list_profiles()
-    if as_json:
-        _print_json([p.model_dump(mode="json") for p in found])
-        return
-    rows = [(p.name, p.category, str(len(p.workloads)), str(len(p.quick_workloads())),
-             p.description) for p in found]
-    click.echo(render_text(rows, ("name", "category", "workloads", "quick", "description")))
+from bench.spec import RunSettings, parse_shapes, parse_values
 
 
 def _settings(quick: bool, given: dict[str, Any]) -> RunSettings:
@@ -113,7 +28,7 @@ def _check_out(out: Path) -> None:
         raise UsageError(f"--out {out}: exists and is not a directory")
 
 
-@cli.command()
+@click.command()
 @click.argument("model_refs", metavar="[MODEL]...", nargs=-1)
 @click.option("--device", help="Device profile: a built-in name or a YAML file.")
 @click.option("--scenario", type=click.Choice(list_scenarios()), help="How queries are issued.")
@@ -155,7 +70,7 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
                        progress=progress)
     paths = write_report(report, out or Path("reports") / report.run_id)
     if as_json:
-        _print_json({"report": str(paths[0]), **report.model_dump(
+        print_json({"report": str(paths[0]), **report.model_dump(
             mode="json", exclude={"results": {"__all__": {"samples_ns", "warmup_samples_ns"}}})})
     else:
         click.echo(render_text([result_row(r) for r in report.results]))
@@ -163,5 +78,3 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
     if any(r.status == "failed" for r in report.results):
         sys.exit(1)
 
-
-main = cli

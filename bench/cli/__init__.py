@@ -1,0 +1,35 @@
+"""The ``edgebench`` command: parse, call one library function, render. No logic here.
+
+Exit codes: 0 success; 1 a run failed (or another ``EdgebenchError``); 2 bad input.
+One module per command or command group; this one assembles them.
+"""
+
+from __future__ import annotations
+
+import click
+
+import bench
+from bench.cli.base import EdgebenchGroup
+from bench.cli.devices import devices
+from bench.cli.env import env, schema
+from bench.cli.models import models
+from bench.cli.run import run
+
+
+@click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(bench.__version__, prog_name="edgebench")
+def cli() -> None:
+    """Benchmark ONNX models on this device and write comparable reports.
+
+    \b
+    Start here:
+      edgebench run                  the quick suite of the profile that fits this host
+      edgebench run model.onnx --shape x=1,3,224,224
+      edgebench env                  what this machine is, as reports record it
+    """
+
+
+for command in (env, schema, models, devices, run):
+    cli.add_command(command)
+
+main = cli

@@ -1,0 +1,62 @@
+"""What every spec shares: the frozen, extra-forbidding base and the YAML loader.
+
+Every file the user writes is a pydantic v2 model derived from :class:`Spec`; a typo is an
+error that names the file and the field.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bench.errors import SpecError
+
+Category = Literal["phone", "pc", "wearable", "all-in-one"]
+CATEGORIES: tuple[str, ...] = ("phone", "pc", "wearable", "all-in-one")
+ScenarioName = Literal["single-stream"]
+Precision = Literal["fp32", "fp16", "int8"]
+
+
+class Spec(BaseModel):
+    """Base of every file-backed spec: frozen, unknown keys refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+S = TypeVar("S", bound=BaseModel)
+
+
+def format_validation_error(path: Path, error: ValidationError) -> str:
+    """One line per problem: ``file: field.path: message``."""
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = "unknown field"
+        lines.append(f"{path}: {where}: {message}")
+    return "\n".join(lines)
+
+
+def load_spec(path: Path, model: type[S]) -> S:
+    """Read a YAML file safely and validate it; every failure is a ``SpecError``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(f"{path}: {where}YAML error: {problem}") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: expected a mapping of fields at the top level")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(path, exc)) from None
