@@ -125,3 +125,15 @@ def report_schema() -> dict[str, object]:
 
 def schema_text() -> str:
     return json.dumps(report_schema(), indent=2, sort_keys=True) + "\n"
+
+
+# Fields that describe a report rather than belong to its content: left out of the bytes
+# that a content hash or a signature covers.
+ENVELOPE_FIELDS = frozenset({"content_hash", "signature"})
+
+
+def canonical_json(report: Report) -> bytes:
+    """The canonical bytes of a report's content: sorted keys, no whitespace, UTF-8, with
+    the envelope fields (hash, signature) left out. Hashes and signatures cover these."""
+    data = report.model_dump(mode="json", exclude=set(ENVELOPE_FIELDS))
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
