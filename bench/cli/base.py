@@ -20,6 +20,10 @@ class EdgebenchGroup(click.Group):
         except EdgebenchError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:  # a bad flag of a subcommand: one line, not four
+            where = exc.ctx.command_path if exc.ctx else ctx.command_path
+            click.echo(f"error: {exc.format_message()} (see '{where} --help')", err=True)
+            ctx.exit(exc.exit_code)
 
 
 def print_json(data: object) -> None:

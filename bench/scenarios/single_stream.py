@@ -35,7 +35,9 @@ class SingleStream:
             warmup[i] = perf_counter_ns() - t0
 
         typical = max(min(warmup) if warmup else 1_000_000, 1_000)
-        capacity = max(settings.min_queries, int(settings.duration_s * 1e9 / typical * 1.25)) + 16
+        expected = max(settings.min_queries, settings.duration_s * 1e9 / typical * 1.25)
+        ceiling = settings.max_duration_s * 1e9 / typical * 1.25
+        capacity = int(min(expected, ceiling)) + 16
         samples = [0] * capacity
         count = 0
         gc_was_enabled = gc.isenabled()

@@ -107,5 +107,6 @@ def generate_inputs(plans: Sequence[InputPlan], seed: int) -> dict[str, np.ndarr
             data = rng.integers(int(g.low), int(g.high), size=plan.shape)
         else:
             data = np.full(plan.shape, g.value)
-        feeds[plan.name] = np.ascontiguousarray(np.asarray(data).astype(plan.dtype))
+        # np.array, not np.ascontiguousarray: the latter turns a rank-0 scalar into shape (1,)
+        feeds[plan.name] = np.array(data, dtype=plan.dtype, order="C")
     return feeds
