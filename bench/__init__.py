@@ -11,9 +11,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from bench.spec import RunSettings
 from bench.errors import EdgebenchError
 from bench.report import write_report
 from bench.runner import run
+from bench.spec import RunSettings
 
 __all__ = ["EdgebenchError", "RunSettings", "__version__", "run", "write_report"]

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import difflib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
-from bench.spec import DeviceProfile, load_spec
 from bench.errors import ProfileNotFoundError, SpecError
 from bench.resources import data_dir
+from bench.spec import DeviceProfile, load_spec
 
 DEFAULT_PROFILE = "host"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _builtins(folder: Path) -> dict[str, tuple[DeviceProfile, Path]]:
     found: dict[str, tuple[DeviceProfile, Path]] = {}
     for path in sorted(folder.glob("*.yaml")):

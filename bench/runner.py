@@ -15,16 +15,27 @@ from time import perf_counter_ns
 import bench
 from bench import host, session
 from bench.collectors.memory import MemoryCollector
-from bench.spec import DeviceProfile, RunSettings
 from bench.errors import EdgebenchError, InputError
 from bench.profiles import detect_profile, load_profile
 from bench.progress import Progress, SilentProgress
 from bench.result import (
-    ColdStart, DeviceInfo, Harness, LatencyMs, Memory, Report, ResultSettings, RunResult,
+    ColdStart,
+    DeviceInfo,
+    Harness,
+    LatencyMs,
+    Memory,
+    Report,
+    ResultSettings,
+    RunResult,
 )
 from bench.scenarios import Measurement, get_scenario
-from bench.stats import MIN_QUERIES_FOR_PERCENTILE, PERCENTILE_METHOD, LatencySummary
-from bench.stats import throughput_per_s
+from bench.spec import DeviceProfile, RunSettings
+from bench.stats import (
+    MIN_QUERIES_FOR_PERCENTILE,
+    PERCENTILE_METHOD,
+    LatencySummary,
+    throughput_per_s,
+)
 from bench.zoo import ResolvedModel, resolve
 from bench.zoo.inputs import InputPlan, generate_inputs, plan_inputs
 

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from bench.spec import format_validation_error
 from bench.errors import SpecError
 from bench.report import register_writer
 from bench.result import Report
-
+from bench.spec import format_validation_error
 
 _SAMPLE_FIELDS = ("warmup_samples_ns", "samples_ns")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bench.result import RunResult
 
 HEADERS = ("model", "precision", "scenario", "status", "p50 ms", "p90 ms", "p99 ms",
@@ -26,11 +28,11 @@ def result_row(result: RunResult) -> tuple[str, ...]:
     )
 
 
-def render_text(rows: list[tuple[str, ...]], headers: tuple[str, ...] = HEADERS) -> str:
+def render_text(rows: Sequence[Sequence[str]], headers: Sequence[str] = HEADERS) -> str:
     """A plain aligned table for the terminal."""
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
               for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)),
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)),
              "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(line.rstrip() for line in lines)

@@ -14,8 +14,8 @@ from time import perf_counter_ns
 
 import numpy as np
 
-from bench.spec import RunSettings
 from bench.scenarios.base import Measurement, RunFn, Tick, register
+from bench.spec import RunSettings
 
 ENDED_BY_TARGETS = "min_duration and min_queries met"
 ENDED_BY_MAX_DURATION = "max_duration reached"

@@ -4,11 +4,24 @@ One module per kind of spec: ``run`` (settings and input flags), ``model`` (mani
 ``device`` (profiles); ``base`` holds the shared base class and the safe YAML loader.
 """
 
-from bench.spec.base import CATEGORIES, Category, Precision, ScenarioName, Spec
-from bench.spec.base import format_validation_error, load_spec
+from bench.spec.base import (
+    CATEGORIES,
+    Category,
+    Precision,
+    ScenarioName,
+    Spec,
+    format_validation_error,
+    load_spec,
+)
 from bench.spec.device import DeviceProfile, Workload
 from bench.spec.model import (
-    Architecture, BuilderSource, FileSource, Generator, InputSpec, ModelSource, ModelSpec,
+    Architecture,
+    BuilderSource,
+    FileSource,
+    Generator,
+    InputSpec,
+    ModelSource,
+    ModelSpec,
 )
 from bench.spec.run import RunSettings, parse_shapes, parse_values
 

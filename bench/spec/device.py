@@ -7,7 +7,6 @@ from pydantic import Field
 from bench.spec.base import Category, ScenarioName, Spec
 
 
-
 class Workload(Spec):
     """One model a profile runs, with its scenario; ``quick`` puts it in the quick subset."""
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from bench.spec.base import Category, Precision, Spec
 
 
-
 class BuilderSource(Spec):
     """A deterministic builder registered in ``bench.zoo.builders``."""
 
     builder: str
-    params: dict[str, Union[int, float, str, bool]] = Field(default_factory=dict)
+    params: dict[str, int | float | str | bool] = Field(default_factory=dict)
 
 
 class FileSource(Spec):
@@ -23,7 +22,7 @@ class FileSource(Spec):
     file: str
 
 
-ModelSource = Annotated[Union[BuilderSource, FileSource], Field(union_mode="left_to_right")]
+ModelSource = Annotated[BuilderSource | FileSource, Field(union_mode="left_to_right")]
 
 
 class Generator(Spec):

@@ -10,7 +10,6 @@ from bench.errors import InputError
 from bench.spec.base import Precision, ScenarioName, Spec
 
 
-
 class RunSettings(Spec):
     """How one workload is measured. Defaults follow MLPerf Mobile's normal run length."""
 

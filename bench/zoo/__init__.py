@@ -7,10 +7,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.spec import BuilderSource, FileSource, ModelSpec
 from bench.errors import SpecError
-from bench.zoo.builders import get_builder
 from bench.files import write_atomic
+from bench.spec import BuilderSource, FileSource, ModelSpec
+from bench.zoo.builders import get_builder
 from bench.zoo.cache import build_key, cache_dir, file_sha256
 from bench.zoo.graph import GraphInput, graph_inputs, load_graph
 from bench.zoo.manifests import get_manifest, list_models, suite

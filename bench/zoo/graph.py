@@ -45,7 +45,8 @@ def load_graph(path: Path) -> onnx.ModelProto:
         onnx.checker.check_model(model)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelFileError(f"{path}: invalid ONNX model (truncated or corrupt?): {first}") from None
+        raise ModelFileError(
+            f"{path}: invalid ONNX model (truncated or corrupt?): {first}") from None
     return model
 
 

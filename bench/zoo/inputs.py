@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.spec import Generator, InputSpec
 from bench.errors import InputError
+from bench.spec import Generator, InputSpec
 from bench.zoo.graph import GraphInput
 
 _FLOAT_DEFAULT = Generator(kind="uniform", low=0.0, high=1.0)
@@ -43,7 +43,7 @@ def _resolve_shape(
                 f"input has rank {len(dims)} (e.g. --shape {graph_input.name}="
                 f"{_example_shape(graph_input)})"
             )
-        for axis, (want, got) in enumerate(zip(dims, shape)):
+        for axis, (want, got) in enumerate(zip(dims, shape, strict=True)):
             if isinstance(want, int) and want != got:
                 raise InputError(
                     f"model {model!r}: --shape {graph_input.name}= sets dim {axis} to {got}, "

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import difflib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
-from bench.spec import ModelSpec, load_spec
 from bench.errors import ModelNotFoundError, SpecError
 from bench.resources import data_dir
+from bench.spec import ModelSpec, load_spec
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_suite(folder: Path) -> dict[str, tuple[ModelSpec, Path]]:
     suite: dict[str, tuple[ModelSpec, Path]] = {}
     for path in sorted(folder.glob("*.yaml")):

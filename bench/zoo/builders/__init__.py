@@ -7,13 +7,12 @@ with :func:`register`; the same params and seed give the same bytes on every mac
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Union
 
 import onnx
 
 from bench.errors import SpecError
 
-Param = Union[int, float, str, bool]
+Param = int | float | str | bool
 Builder = Callable[[Mapping[str, Param]], onnx.ModelProto]
 
 _BUILDERS: dict[str, Builder] = {}
