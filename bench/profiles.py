@@ -62,13 +62,28 @@ def read_profile(path: Path) -> DeviceProfile:
 
 def model_errors(profile: DeviceProfile, path: Path | str) -> list[str]:
     """One message per workload naming a model that is neither in the suite nor a file."""
+    return _unknown_models([w.model for w in profile.workloads], path)
+
+
+def _raw_models(path: Path) -> list[str]:
+    """Workload model names of a file that failed validation, where they can be read."""
+    try:
+        workloads = _merged(path).get("workloads")
+    except UsageError:
+        return []
+    if not isinstance(workloads, list):
+        return []
+    return [w["model"] if isinstance(w, dict) and isinstance(w.get("model"), str) else ""
+            for w in workloads]
+
+
+def _unknown_models(refs: list[str], path: Path | str) -> list[str]:
     from bench.zoo import suite  # the zoo imports specs; imported late to stay one-way
 
     known = list(suite())
     errors = []
-    for index, workload in enumerate(profile.workloads):
-        ref = workload.model
-        if ref in known or (ref.endswith(".onnx") and Path(ref).is_file()):
+    for index, ref in enumerate(refs):
+        if not ref or ref in known or (ref.endswith(".onnx") and Path(ref).is_file()):
             continue
         close = difflib.get_close_matches(ref, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -85,6 +100,7 @@ def validate_files(paths: list[Path]) -> list[str]:
             profile = read_profile(path)
         except UsageError as exc:
             errors.append(str(exc))
+            errors += _unknown_models(_raw_models(path), path)
             continue
         errors += model_errors(profile, path)
     return errors

@@ -60,6 +60,8 @@ def format_validation_error(path: Path, error: ValidationError,
             close = difflib.get_close_matches(str(item["loc"][-1]), known, n=1)
             if close:
                 message += f" (did you mean {close[0]!r}?)"
+        elif item["type"] == "literal_error":
+            message += f", not {item['input']!r}"
         lines.append(f"{path}: {where}: {message}")
     return "\n".join(lines)
 
