@@ -11,13 +11,16 @@ round and the ratio; rounds alternate so that load from other processes hits bot
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 import onnx
+import psutil
 from onnx import TensorProto, helper, numpy_helper
 
 import bench
@@ -42,16 +45,21 @@ def build_model(path: Path, size: int = 1024, layers: int = 4) -> None:
     onnx.save(model, path)
 
 
-def p50_ms(folder: Path, model: Path, cores: list[int], duration: float) -> tuple[float, bool]:
+def p50_ms(folder: Path, model: Path, cores: list[int],
+           duration: float) -> tuple[float, bool, float]:
     profile = folder / f"cores{len(cores)}.yaml"
     profile.write_text(f"name: cores{len(cores)}\ncategory: pc\ncores: {cores}\n"
                        "threads: {intra_op: 2, inter_op: 1}\ncollectors: [memory]\n"
                        "workloads: [{model: tiny_mlp}]\n")
     settings = RunSettings(duration_s=duration, min_queries=64, max_duration_s=60, warmup=5)
+    process = psutil.Process()
+    cpu0, wall0 = sum(process.cpu_times()[:2]), time.perf_counter()
     report = bench.run([str(model)], device=str(profile), settings=settings, emulate=True)
+    busy = (sum(process.cpu_times()[:2]) - cpu0) / (time.perf_counter() - wall0)
     result = report.results[0]
-    assert result.latency_ms is not None
-    return result.latency_ms.p50, report.emulation is not None
+    if result.latency_ms is None:
+        raise SystemExit(f"run failed: {result.error}")
+    return result.latency_ms.p50, report.emulation is not None, busy
 
 
 def main() -> int:
@@ -65,12 +73,14 @@ def main() -> int:
         build_model(model)
         one, two = [], []
         for round_ in range(args.rounds):
-            a, emulated_a = p50_ms(folder, model, [0], args.duration)
-            b, emulated_b = p50_ms(folder, model, [0, 1], args.duration)
+            a, emulated_a, busy_a = p50_ms(folder, model, [0], args.duration)
+            b, emulated_b, busy_b = p50_ms(folder, model, [0, 1], args.duration)
             one.append(a)
             two.append(b)
-            print(f"round {round_ + 1}: 1 core p50 {a:.2f} ms, 2 cores p50 {b:.2f} ms, "
-                  f"ratio {a / b:.2f} (emulated: {emulated_a and emulated_b})")
+            print(f"round {round_ + 1}: 1 core p50 {a:.2f} ms ({busy_a:.2f} CPUs busy), "
+                  f"2 cores p50 {b:.2f} ms ({busy_b:.2f} CPUs busy), ratio {a / b:.2f} "
+                  f"(emulated: {emulated_a and emulated_b}; load average "
+                  f"{os.getloadavg()[0]:.1f})")
     ratios = [a / b for a, b in zip(one, two)]
     print(f"1 core: median p50 {statistics.median(one):.2f} ms (range {min(one):.2f}-"
           f"{max(one):.2f}); 2 cores: median p50 {statistics.median(two):.2f} ms (range "
