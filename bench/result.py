@@ -25,6 +25,19 @@ class Harness(Record):
     version: str
 
 
+class CpuFrequency(Record):
+    current: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+class GpuInfo(Record):
+    index: int
+    name: str
+    memory_bytes: int | None = None
+    driver: str | None = None
+
+
 class HostInfo(Record):
     """Fingerprint of the machine a report was measured on."""
 
@@ -38,6 +51,15 @@ class HostInfo(Record):
     python: str
     onnxruntime: str
     providers: list[str] = Field(description="execution providers this onnxruntime offers")
+    cpu_flags: list[str] = Field(default_factory=list, description="CPU feature flags (py-cpuinfo)")
+    cpu_freq_mhz: CpuFrequency | None = None
+    onnxruntime_build: dict[str, str] = Field(
+        default_factory=dict, description="package, device and build info of onnxruntime")
+    gpus: list[GpuInfo] = Field(default_factory=list, description="GPUs seen through NVML")
+    battery: bool | None = Field(None, description="whether the host has a battery (None: "
+                                                   "unknown)")
+    affinity: list[int] = Field(default_factory=list,
+                                description="CPU ids this process may run on")
 
 
 class DeviceInfo(Record):
@@ -80,6 +102,46 @@ class ResultSettings(Record):
     values: dict[str, float] = Field(default_factory=dict)
 
 
+class Execution(Record):
+    """Which execution providers were asked for, which ran, and what fell back."""
+
+    requested: list[str]
+    used: list[str] = Field(description="providers the session was created with, in order")
+    fallback_policy: Literal["allow", "forbid"]
+    fallbacks: list[str] = Field(default_factory=list,
+                                 description="providers that were not available, and where "
+                                             "their work ran instead")
+    cpu_nodes: list[str] | None = Field(
+        None, description="nodes that ran on another provider than the first (None: not "
+                          "checked, done only when the first provider is not the CPU)")
+    intra_op_threads: int | None = None
+    inter_op_threads: int | None = None
+    graph_optimization_level: str = "all"
+
+
+class Energy(Record):
+    """Energy over the scenario call (warm-up and measured queries), from one source."""
+
+    available: bool
+    source: str | None = Field(None, description="e.g. 'rapl', 'nvml', 'battery', 'meter'")
+    reason: str | None = Field(None, description="why no figure, when not available")
+    energy_j: float | None = None
+    window_s: float | None = None
+    inferences: int | None = Field(None, description="inferences in the window (warm-up "
+                                                     "and measured)")
+    average_power_w: float | None = None
+    energy_per_inference_mj: float | None = None
+    inferences_per_joule: float | None = None
+    domains_j: dict[str, float] = Field(default_factory=dict,
+                                        description="energy per domain, e.g. package-0, dram")
+
+
+class Temperature(Record):
+    start: float
+    max: float
+    end: float
+
+
 class RunResult(Record):
     model: str
     model_sha256: str
@@ -103,6 +165,20 @@ class RunResult(Record):
     warmup_samples_ns: list[int] = Field(default_factory=list)
     samples_ns: list[int] = Field(default_factory=list,
                                   description="every measured query latency, in order, in ns")
+    execution: Execution | None = None
+    energy: Energy | None = None
+    temperature_c: dict[str, Temperature] = Field(
+        default_factory=dict, description="per sensor, degrees Celsius, over the scenario call")
+    gpu_peak_memory_bytes: int | None = Field(None, description="NVML, device memory used")
+
+
+class Emulation(Record):
+    """Limits applied to emulate a smaller device on this host."""
+
+    emulated: Literal[True] = True
+    cores: list[int] | None = None
+    memory_limit_bytes: int | None = None
+    threads: int | None = None
 
 
 class Report(Record):
@@ -113,6 +189,8 @@ class Report(Record):
     host: HostInfo
     device: DeviceInfo
     results: list[RunResult]
+    emulation: Emulation | None = Field(None, description="set when the run emulated a "
+                                                          "smaller device (--emulate)")
 
 
 def report_schema() -> dict[str, object]:

@@ -6,6 +6,7 @@ model runs; a failure while running is recorded in that workload's result instea
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,13 +15,17 @@ from time import perf_counter_ns
 
 import bench
 from bench import host, session
+from bench.collectors.beside import Beside
 from bench.collectors.memory import MemoryCollector
+from bench.emulation import emulated, emulation_for, over_memory
 from bench.errors import EdgebenchError, InputError
+from bench.execution import ExecutionPlan, fallen_back_nodes, plan_execution
 from bench.profiles import detect_profile, load_profile
 from bench.progress import Progress, SilentProgress
 from bench.result import (
     ColdStart,
     DeviceInfo,
+    Emulation,
     Harness,
     LatencyMs,
     Memory,
@@ -47,6 +52,10 @@ class Job:
     model: ResolvedModel
     inputs: tuple[InputPlan, ...]
     settings: RunSettings
+    execution: ExecutionPlan | None = None
+    collectors: tuple[str, ...] = ()
+    profile: DeviceProfile | None = None
+    emulation: Emulation | None = None
 
 
 def _check_flags_name_inputs(models: Sequence[ResolvedModel], settings: RunSettings) -> None:
@@ -60,23 +69,38 @@ def _check_flags_name_inputs(models: Sequence[ResolvedModel], settings: RunSetti
                                  f"(inputs: {listed})")
 
 
+def _workload_settings(settings: RunSettings, overrides: dict[str, object]) -> RunSettings:
+    """A workload's own settings apply where the run's settings were not given explicitly."""
+    update = {k: v for k, v in overrides.items()
+              if k not in settings.model_fields_set and v not in (None, {})}
+    return settings.model_copy(update=update) if update else settings
+
+
 def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
-         quick: bool) -> list[Job]:
+         quick: bool, emulation: Emulation | None = None) -> list[Job]:
     """Resolve every model and input up front; raises on any bad input."""
     if models:
-        refs = list(models)
+        pairs = [(ref, {}) for ref in models]
     else:
         workloads = profile.quick_workloads() if quick else profile.workloads
-        refs = [w.model for w in workloads]
-    if profile.threads is not None and settings.threads is None:
-        settings = settings.model_copy(update={"threads": profile.threads})
-    resolved = [resolve(ref) for ref in refs]
+        pairs = [(w.model, w.settings.model_dump(exclude_none=True)) for w in workloads]
+    threads = profile.intra_op_threads()
+    if threads is not None and settings.threads is None:
+        settings = settings.model_copy(update={"threads": threads})
+    if emulation is not None and emulation.threads is not None:
+        capped = min(settings.threads or emulation.threads, emulation.threads)
+        settings = settings.model_copy(update={"threads": capped})
+    resolved = [resolve(ref) for ref, _ in pairs]
     _check_flags_name_inputs(resolved, settings)
+    available = session.available_providers()
     jobs = []
-    for model in resolved:
+    for model, (_, overrides) in zip(resolved, pairs):
+        own = _workload_settings(settings, overrides)
         specs = model.spec.inputs if model.spec else ()
-        inputs = plan_inputs(model.name, model.inputs, specs, settings.shapes, settings.values)
-        jobs.append(Job(model, tuple(inputs), settings))
+        inputs = plan_inputs(model.name, model.inputs, specs, own.shapes, own.values)
+        execution = plan_execution(profile, available, own.threads)
+        jobs.append(Job(model, tuple(inputs), own, execution, tuple(profile.collectors),
+                        profile, emulation))
     return jobs
 
 
@@ -108,25 +132,55 @@ def measure(job: Job, progress: Progress) -> RunResult:
         percentile_method=PERCENTILE_METHOD,
     )
     feeds = generate_inputs(job.inputs, settings.seed)
+    execution = job.execution
+    refusal = execution.providers.refusal() if execution is not None else None
+    if execution is not None and refusal is not None:
+        return RunResult(**base, provider=execution.providers.requested[0], status="failed",
+                         valid=False, invalid_reasons=[refusal], error=refusal,
+                         execution=execution.record())
+    beside = Beside(job.collectors, job.profile.energy_meter if job.profile else None)
+    cpu_nodes: list[str] | None = None
     memory = MemoryCollector()
     memory.start()
     rss_before = memory.rss()
     try:
-        opened = session.open_session(job.model.path, settings.threads)
+        if execution is None:
+            opened = session.open_session(job.model.path, settings.threads)
+        else:
+            opened = session.open_configured(job.model.path, execution.config)
         rss_loaded = memory.rss()
         t0 = perf_counter_ns()
         opened.session.run(None, feeds)
         first_ns = perf_counter_ns() - t0
+        beside.start()
         measured = get_scenario(settings.scenario).run(
             opened.session.run, feeds, settings, progress.tick)
+        inferences = (len(measured.samples_ns) + len(measured.warmup_samples_ns)) \
+            * measured.samples_per_query
+        extra = beside.stop(inferences)
+        if execution is not None and execution.checks_nodes():
+            events = session.node_providers(job.model.path, execution.config, feeds)
+            cpu_nodes = fallen_back_nodes(execution, events)
     except Exception as exc:  # onnxruntime's errors carry no common base class
         memory.stop()
+        with contextlib.suppress(Exception):  # stop the samplers' threads, keep the error
+            beside.stop(0)
         message = str(exc).strip() or type(exc).__name__
-        return RunResult(**base, provider=session.CPU, status="failed", valid=False,
-                         invalid_reasons=["the run failed"], error=message)
+        requested = execution.providers.requested[0] if execution else session.CPU
+        forbid = execution is not None and execution.providers.policy == "forbid"
+        reasons = [f"{requested} could not run every node and the profile forbids fallback"
+                   if forbid else "the run failed"]
+        return RunResult(**base, provider=requested, status="failed", valid=False,
+                         invalid_reasons=reasons, error=message,
+                         execution=execution.record() if execution else None)
     peak = memory.stop()
     stats = LatencySummary.from_ns(measured.samples_ns)
     reasons = _validity(settings, measured)
+    too_big = over_memory(job.emulation, peak)
+    reasons += [too_big] if too_big else []
+    if cpu_nodes and execution is not None and execution.providers.policy == "forbid":
+        reasons.append(f"{len(cpu_nodes)} nodes fell back from {opened.providers[0]}: "
+                       + ", ".join(cpu_nodes[:10]))
     return RunResult(
         **base,
         provider=opened.providers[0],
@@ -146,6 +200,11 @@ def measure(job: Job, progress: Progress) -> RunResult:
                       model_load_rss_delta_bytes=rss_loaded - rss_before),
         warmup_samples_ns=list(measured.warmup_samples_ns),
         samples_ns=list(measured.samples_ns),
+        execution=(execution.record(opened.providers, cpu_nodes)
+                   if execution is not None else None),
+        energy=extra.energy,
+        temperature_c=extra.temperature_c,
+        gpu_peak_memory_bytes=extra.gpu_peak_memory_bytes,
     )
 
 
@@ -159,6 +218,7 @@ def run(
     settings: RunSettings | None = None,
     quick: bool = False,
     progress: Progress | None = None,
+    emulate: bool = False,
 ) -> Report:
     """Benchmark ``models`` (suite names or .onnx paths), or a device profile's workloads
     when none are given (the profile that fits this host when ``device`` is None too).
@@ -169,17 +229,19 @@ def run(
         settings = RunSettings.quick() if quick else RunSettings()
     progress = progress or SilentProgress()
     profile, origin = load_profile(device or detect_profile())
-    jobs = plan(models, profile, settings, quick)
+    emulation = emulation_for(profile) if emulate else None
+    jobs = plan(models, profile, settings, quick, emulation)
     if not jobs:
         raise EdgebenchError(f"device profile {profile.name!r} has no workloads to run")
     started = datetime.now(timezone.utc)
     results = []
-    for index, job in enumerate(jobs, start=1):
-        progress.begin(index, len(jobs), f"{job.model.name} {job.settings.scenario}",
-                       job.settings.duration_s)
-        result = measure(job, progress)
-        progress.end(result)
-        results.append(result)
+    with emulated(emulation):
+        for index, job in enumerate(jobs, start=1):
+            progress.begin(index, len(jobs), f"{job.model.name} {job.settings.scenario}",
+                           job.settings.duration_s)
+            result = measure(job, progress)
+            progress.end(result)
+            results.append(result)
     return Report(
         run_id=new_run_id(started),
         created_at=started.isoformat(timespec="seconds"),
@@ -187,4 +249,5 @@ def run(
         host=host.fingerprint(),
         device=DeviceInfo(name=profile.name, category=profile.category, profile=origin),
         results=results,
+        emulation=emulation,
     )

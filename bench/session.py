@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,3 +46,98 @@ def open_session(
     except Exception as exc:  # onnxruntime raises its own untyped exceptions
         raise RunError(f"{path}: onnxruntime could not load the model: {exc}") from None
     return OpenedSession(session, create_ns, tuple(session.get_providers()))
+
+
+# --- sessions from device profiles -------------------------------------------------------
+
+_GRAPH_LEVELS = {
+    "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+    "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+}
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """Everything a profile says about a session: providers with options (in order),
+    thread pools, graph optimisation, and whether CPU fallback is refused."""
+
+    providers: tuple[tuple[str, Mapping[str, str]], ...] = ((CPU, {}),)
+    intra_op: int | None = None
+    inter_op: int | None = None
+    graph_optimization: str = "all"
+    cpu_arena: bool = True
+    forbid_cpu_fallback: bool = False
+
+
+def _options(config: SessionConfig) -> ort.SessionOptions:
+    options = ort.SessionOptions()
+    if config.intra_op is not None:
+        options.intra_op_num_threads = config.intra_op
+    if config.inter_op is not None:
+        options.inter_op_num_threads = config.inter_op
+    options.graph_optimization_level = _GRAPH_LEVELS[config.graph_optimization]
+    options.enable_cpu_mem_arena = config.cpu_arena
+    if config.forbid_cpu_fallback:
+        options.add_session_config_entry("session.disable_cpu_ep_fallback", "1")
+    return options
+
+
+def _create(path: Path, options: ort.SessionOptions,
+            config: SessionConfig) -> ort.InferenceSession:
+    names = [name for name, _ in config.providers]
+    opts = [dict(o) for _, o in config.providers]
+    return ort.InferenceSession(str(path), sess_options=options, providers=names,
+                                provider_options=opts)
+
+
+def open_configured(path: Path, config: SessionConfig) -> OpenedSession:
+    """Create a session as a profile asks, timing only the constructor."""
+    options = _options(config)
+    try:
+        start = time.perf_counter_ns()
+        session = _create(path, options, config)
+        create_ns = time.perf_counter_ns() - start
+    except Exception as exc:  # onnxruntime raises its own untyped exceptions
+        raise RunError(f"{path}: onnxruntime could not create the session "
+                       f"({', '.join(n for n, _ in config.providers)}): {exc}") from None
+    return OpenedSession(session, create_ns, tuple(session.get_providers()))
+
+
+def node_providers(path: Path, config: SessionConfig,
+                   feeds: Mapping[str, object]) -> list[dict[str, object]]:
+    """The node events of one profiled inference (each names the provider that ran it).
+
+    A separate session with profiling on, so the measured session is never profiled.
+    """
+    options = _options(config)
+    with tempfile.TemporaryDirectory(prefix="edgebench-prof-") as folder:
+        options.enable_profiling = True
+        options.profile_file_prefix = str(Path(folder) / "nodes")
+        session = _create(path, options, config)
+        session.run(None, dict(feeds))
+        trace = Path(session.end_profiling())
+        events = json.loads(trace.read_text())
+    return [e for e in events if isinstance(e, dict) and e.get("cat") == "Node"]
+
+
+def build_info() -> dict[str, str]:
+    """What this onnxruntime build says about itself (device, build options where exposed)."""
+    info = {"device": str(ort.get_device()), "package": _package_name()}
+    build = getattr(ort.capi._pybind_state, "get_build_info", None)  # not in every release
+    if build is not None:
+        info["build"] = str(build())
+    return info
+
+
+def _package_name() -> str:
+    from importlib import metadata
+
+    for name in ("onnxruntime-gpu", "onnxruntime-openvino", "onnxruntime-qnn",
+                 "onnxruntime-directml", "onnxruntime"):
+        try:
+            return f"{name} {metadata.version(name)}"
+        except metadata.PackageNotFoundError:
+            continue
+    return "unknown"

@@ -18,7 +18,7 @@ def env(as_json: bool) -> None:
         print_json(info.model_dump(mode="json"))
         return
     for key, value in info.model_dump().items():
-        shown = ", ".join(value) if isinstance(value, list) else value
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else value
         if key == "memory_bytes":
             shown = f"{value / 2**30:.1f} GiB ({value} bytes)"
         click.echo(f"{key:15} {shown}")

@@ -49,11 +49,14 @@ def _check_out(out: Path) -> None:
               help="Output folder [reports/<run-id>/].")
 @click.option("--quick", is_flag=True, help="MLPerf Mobile's quick run length and workloads.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report (no samples) as JSON.")
+@click.option("--emulate", is_flag=True,
+              help="Emulate the --device profile here: pin to its cores, cap memory and "
+                   "threads; the report says 'emulated'.")
 def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
         duration: float | None, min_queries: int | None, max_duration: float | None,
         warmup: int | None, threads: int | None, shapes: tuple[str, ...],
         values: tuple[str, ...], seed: int | None, out: Path | None, quick: bool,
-        as_json: bool) -> None:
+        as_json: bool, emulate: bool = False) -> None:
     """Benchmark MODELs (suite names or .onnx files) and write report.json and report.md.
 
     With no MODEL and no --device, runs the quick suite of the profile that fits this host.
@@ -67,7 +70,7 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
         _check_out(out)
     progress = LineProgress() if not as_json else SilentProgress()
     report = bench.run(model_refs, device=device, settings=settings, quick=quick,
-                       progress=progress)
+                       progress=progress, emulate=emulate)
     paths = write_report(report, out or Path("reports") / report.run_id)
     if as_json:
         print_json({"report": str(paths[0]), **report.model_dump(

@@ -11,6 +11,42 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _emulation_lines(report: Report) -> list[str]:
+    e = report.emulation
+    if e is None:
+        return []
+    memory = f"{e.memory_limit_bytes / 2**20:.0f} MiB" if e.memory_limit_bytes else "no cap"
+    return [f"- **emulated** on this host: cores {e.cores or 'all'}, memory {memory}, "
+            f"threads {e.threads or 'default'}"]
+
+
+def fallback_lines(report: Report) -> list[str]:
+    """Execution providers that were asked for and not used (profile ``fallback: allow``)."""
+    notes = [f"- **{_cell(r.model)}**: {_cell(line)}" for r in report.results
+             if r.execution is not None for line in r.execution.fallbacks]
+    notes += [f"- **{_cell(r.model)}**: nodes off the first provider: "
+              f"{_cell(', '.join(r.execution.cpu_nodes))}" for r in report.results
+              if r.execution is not None and r.execution.cpu_nodes]
+    return ["", "## Execution provider fallback", "", *notes] if notes else []
+
+
+def energy_lines(report: Report) -> list[str]:
+    """The energy section: figures where a source was read, the reason where not."""
+    rows = [(r, r.energy) for r in report.results if r.energy is not None]
+    if not rows:
+        return []
+    lines = ["", "## Energy", ""]
+    for r, e in rows:
+        if e.available:
+            lines.append(f"- **{_cell(r.model)}** ({e.source}): {e.average_power_w:.2f} W "
+                         f"average, {e.energy_per_inference_mj:.3f} mJ per inference, "
+                         f"{e.inferences_per_joule:.1f} inferences per joule "
+                         f"({e.inferences} inferences in {e.window_s:.1f} s)")
+        else:
+            lines.append(f"- **{_cell(r.model)}**: energy not measured: {_cell(e.reason or '')}")
+    return lines
+
+
 @register_writer("md", "report.md")
 def render_markdown(report: Report) -> bytes:
     host = report.host
@@ -25,6 +61,7 @@ def render_markdown(report: Report) -> bytes:
         f"- runtime: onnxruntime {host.onnxruntime} ({', '.join(host.providers)}), "
         f"Python {host.python}, edgebench {report.harness.version}",
         f"- created: {report.created_at}",
+        *_emulation_lines(report),
         "",
         "| " + " | ".join(HEADERS) + " |",
         "|" + "---|" * len(HEADERS),
@@ -38,6 +75,7 @@ def render_markdown(report: Report) -> bytes:
             notes.append(f"- **{_cell(r.model)}** invalid: {_cell(reason)}")
     if notes:
         lines += ["", "## Validity", "", *notes]
+    lines += fallback_lines(report) + energy_lines(report)
     lines += [
         "",
         "Latency percentiles use the nearest-rank definition; cold start (session creation "

@@ -6,8 +6,9 @@ error that names the file and the field.
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -29,20 +30,53 @@ class Spec(BaseModel):
 S = TypeVar("S", bound=BaseModel)
 
 
-def format_validation_error(path: Path, error: ValidationError) -> str:
+def _field_names(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> set[str]:
+    """Every field name of ``model`` and of the models nested in it (for did-you-mean)."""
+    seen = seen if seen is not None else set()
+    if model in seen:
+        return set()
+    seen.add(model)
+    names = set(model.model_fields)
+    stack = [f.annotation for f in model.model_fields.values()]
+    while stack:
+        kind = stack.pop()
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            names |= _field_names(kind, seen)
+        else:
+            stack.extend(get_args(kind))
+    return names
+
+
+def format_validation_error(path: Path, error: ValidationError,
+                            model: type[BaseModel] | None = None) -> str:
     """One line per problem: ``file: field.path: message``."""
     lines = []
+    known = sorted(_field_names(model)) if model is not None else []
     for item in error.errors():
         where = ".".join(str(part) for part in item["loc"]) or "(top level)"
         message = item["msg"]
         if item["type"] == "extra_forbidden":
             message = "unknown field"
+            close = difflib.get_close_matches(str(item["loc"][-1]), known, n=1)
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+        elif item["type"] == "literal_error":
+            message += f", not {item['input']!r}"
         lines.append(f"{path}: {where}: {message}")
     return "\n".join(lines)
 
 
 def load_spec(path: Path, model: type[S]) -> S:
     """Read a YAML file safely and validate it; every failure is a ``SpecError``."""
+    data = read_mapping(path)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(format_validation_error(path, exc, model)) from None
+
+
+def read_mapping(path: Path) -> dict[str, object]:
+    """Read a YAML file safely (no language-specific tags); it must hold a mapping."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -53,10 +87,9 @@ def load_spec(path: Path, model: type[S]) -> S:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, yaml.constructor.ConstructorError):
+            problem += " (tags such as !!python/object are refused: files are loaded safely)"
         raise SpecError(f"{path}: {where}YAML error: {problem}") from None
     if not isinstance(data, dict):
         raise SpecError(f"{path}: expected a mapping of fields at the top level")
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(format_validation_error(path, exc)) from None
+    return data

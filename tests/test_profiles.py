@@ -1,0 +1,64 @@
+"""The built-in profiles: each validates and resolves; each runs its quick subset on CPU
+(skipped, naming the models, while a referenced suite model is not on this branch yet)."""
+
+from __future__ import annotations
+
+import pytest
+
+import bench
+from bench import profiles
+from bench.spec import RunSettings
+from bench.zoo import suite
+
+BUILTINS = ["ai-pc", "ai-phone", "all-in-one", "host", "wearable"]
+
+
+def test_the_builtins_are_the_four_classes_and_host() -> None:
+    assert sorted(p.name for p in profiles.list_profiles()) == BUILTINS
+    categories = {p.name: p.category for p in profiles.list_profiles()}
+    assert categories == {"ai-pc": "pc", "ai-phone": "phone", "all-in-one": "all-in-one",
+                          "host": "pc", "wearable": "wearable"}
+
+
+@pytest.mark.parametrize("name", [p.name for p in profiles.list_profiles()])
+def test_each_builtin_resolves_and_has_a_quick_subset(name: str) -> None:
+    profile, origin = profiles.load_profile(name)
+    assert origin == "built-in" and profile.quick_workloads()
+    assert profile.execution_providers[-1].name == "cpu", "every class can fall back to CPU"
+
+
+def _missing(name: str) -> list[str]:
+    profile, _ = profiles.load_profile(name)
+    return [w.model for w in profile.quick_workloads() if w.model not in suite()]
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param(name, marks=pytest.mark.skipif(
+        bool(_missing(name)), reason=f"suite models not merged yet: {_missing(name)}"))
+    for name in [p.name for p in profiles.list_profiles()]
+])
+def test_each_builtin_runs_its_quick_subset_on_cpu(name: str) -> None:
+    settings = RunSettings(duration_s=0.05, min_queries=5, max_duration_s=10.0, warmup=1)
+    report = bench.run(device=name, settings=settings, quick=True)
+    profile, _ = profiles.load_profile(name)
+    assert [r.model for r in report.results] == [w.model for w in profile.quick_workloads()]
+    assert all(r.status == "ok" for r in report.results), [r.error for r in report.results]
+    assert all(r.provider == "CPUExecutionProvider" for r in report.results)
+
+
+def test_every_builtin_workload_validates_once_the_suite_has_it() -> None:
+    errors = [e for p in profiles.builtin_profiles().values()
+              for e in profiles.model_errors(*p)]
+    missing = {line.split("unknown model '")[1].split("'")[0] for line in errors}
+    expected = {"mobilenet_v2", "efficientnet_lite0", "ssd_mobilenet_v2",
+                "deeplabv3_mobilenet_v2", "mobilebert", "espcn", "resnet50", "resnet50_b8",
+                "bert_base", "ds_cnn_kws", "mobilenet_v1_025_vww", "resnet8_cifar",
+                "fc_autoencoder", "minilm_l6", "silero_vad", "ppocr_v4_det", "ppocr_v4_rec",
+                "llm_decoder_tiny", "llm_decoder_1b"}
+    assert missing <= expected, f"a built-in names a model nobody adds: {missing - expected}"
+
+
+def test_run_with_no_arguments_still_uses_host(fast_settings: RunSettings) -> None:
+    report = bench.run(settings=fast_settings, quick=True)
+    assert report.device.name == "host"
+    assert [r.model for r in report.results] == ["tiny_cnn", "tiny_mlp", "tiny_text"]
