@@ -10,10 +10,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from time import perf_counter_ns
 
 import bench
-from bench import host, session
+from bench import engine, host, session
+from bench.collectors.cpu import CpuCollector
 from bench.collectors.memory import MemoryCollector
 from bench.spec import DeviceProfile, RunSettings
 from bench.errors import EdgebenchError, InputError
@@ -23,7 +25,7 @@ from bench.result import (
     ColdStart, DeviceInfo, Harness, LatencyMs, Memory, Report, ResultSettings, RunResult,
 )
 from bench.scenarios import Measurement, get_scenario
-from bench.stats import MIN_QUERIES_FOR_PERCENTILE, PERCENTILE_METHOD, LatencySummary
+from bench.stats import PERCENTILE_METHOD, LatencySummary
 from bench.stats import throughput_per_s
 from bench.zoo import ResolvedModel, resolve
 from bench.zoo.inputs import InputPlan, generate_inputs, plan_inputs
@@ -63,25 +65,19 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
     _check_flags_name_inputs(resolved, settings)
     jobs = []
     for model in resolved:
+        engine.check_job(model.name, model.inputs, settings)
         specs = model.spec.inputs if model.spec else ()
         inputs = plan_inputs(model.name, model.inputs, specs, settings.shapes, settings.values)
+        inputs = engine.batch_inputs(model.inputs, inputs, settings)
         jobs.append(Job(model, tuple(inputs), settings))
     return jobs
 
 
 def _validity(settings: RunSettings, measured: Measurement) -> list[str]:
-    reasons = []
-    queries = len(measured.samples_ns)
-    if queries < settings.min_queries:
-        reasons.append(f"{queries} queries, fewer than min_queries {settings.min_queries} "
-                       f"({measured.ended_by})")
-    if queries < MIN_QUERIES_FOR_PERCENTILE[90]:
-        reasons.append(f"{queries} queries cannot support a p90 claim "
-                       f"(MLPerf early stopping needs at least {MIN_QUERIES_FOR_PERCENTILE[90]})")
-    return reasons
+    return engine.validity(settings, measured)
 
 
-def measure(job: Job, progress: Progress) -> RunResult:
+def measure(job: Job, progress: Progress, artifacts: Path | None = None) -> RunResult:
     """Run one workload; a failure inside onnxruntime becomes a failed result."""
     settings = job.settings
     base = dict(
@@ -93,12 +89,15 @@ def measure(job: Job, progress: Progress) -> RunResult:
         settings=ResultSettings(
             duration_s=settings.duration_s, min_queries=settings.min_queries,
             max_duration_s=settings.max_duration_s, warmup=settings.warmup,
-            threads=settings.threads, seed=settings.seed, values=dict(settings.values)),
+            threads=settings.threads, seed=settings.seed, values=dict(settings.values),
+            **engine.settings_fields(settings)),
         percentile_method=PERCENTILE_METHOD,
     )
     feeds = generate_inputs(job.inputs, settings.seed)
     memory = MemoryCollector()
+    cpu = CpuCollector()
     memory.start()
+    cpu.start()
     rss_before = memory.rss()
     try:
         opened = session.open_session(job.model.path, settings.threads)
@@ -107,15 +106,21 @@ def measure(job: Job, progress: Progress) -> RunResult:
         opened.session.run(None, feeds)
         first_ns = perf_counter_ns() - t0
         measured = get_scenario(settings.scenario).run(
-            opened.session.run, feeds, settings, progress.tick)
+            opened.session.run, feeds, settings, progress.tick,
+            target=engine.target(job.model.name, job.model.path, job.model.inputs, opened,
+                                 settings.threads))
+        cpu_usage = cpu.stop()
+        peak = memory.stop()
+        beside = engine.run_beside(job.model.name, job.model.path, opened, feeds, settings,
+                                   artifacts)
     except Exception as exc:  # onnxruntime's errors carry no common base class
         memory.stop()
+        cpu.stop()
         message = str(exc).strip() or type(exc).__name__
         return RunResult(**base, provider=session.CPU, status="failed", valid=False,
                          invalid_reasons=["the run failed"], error=message)
-    peak = memory.stop()
     stats = LatencySummary.from_ns(measured.samples_ns)
-    reasons = _validity(settings, measured)
+    reasons = _validity(settings, measured) + beside.reasons
     return RunResult(
         **base,
         provider=opened.providers[0],
@@ -135,6 +140,11 @@ def measure(job: Job, progress: Progress) -> RunResult:
                       model_load_rss_delta_bytes=rss_loaded - rss_before),
         warmup_samples_ns=list(measured.warmup_samples_ns),
         samples_ns=list(measured.samples_ns),
+        cpu=cpu_usage,
+        conformance=beside.conformance,
+        op_profile=beside.op_profile,
+        **engine.scenario_fields(settings, measured),
+        **engine.roofline_field(settings, job.model.path, job.inputs, measured, stats),
     )
 
 
@@ -148,11 +158,14 @@ def run(
     settings: RunSettings | None = None,
     quick: bool = False,
     progress: Progress | None = None,
+    run_id: str | None = None,
+    artifacts: Path | None = None,
 ) -> Report:
     """Benchmark ``models`` (suite names or .onnx paths), or a device profile's workloads
     when none are given (the profile that fits this host when ``device`` is None too).
 
-    Raises a ``UsageError`` for bad input before anything runs.
+    Raises a ``UsageError`` for bad input before anything runs. Files a run makes beside
+    the report (operator-profile traces) go to ``artifacts`` (the report folder).
     """
     if settings is None:
         settings = RunSettings.quick() if quick else RunSettings()
@@ -166,11 +179,11 @@ def run(
     for index, job in enumerate(jobs, start=1):
         progress.begin(index, len(jobs), f"{job.model.name} {job.settings.scenario}",
                        job.settings.duration_s)
-        result = measure(job, progress)
+        result = measure(job, progress, artifacts)
         progress.end(result)
         results.append(result)
     return Report(
-        run_id=new_run_id(started),
+        run_id=run_id or new_run_id(started),
         created_at=started.isoformat(timespec="seconds"),
         harness=Harness(version=bench.__version__),
         host=host.fingerprint(),
