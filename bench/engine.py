@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from bench import session
+from bench import loadgen, session
 from bench.conformance import check_outputs, failure_reasons
 from bench.errors import InputError
 from bench.figures import (
@@ -25,7 +25,8 @@ from bench.figures import (
 )
 from bench.opprofile import read_trace, summarize_trace
 from bench.roofline import count_flops, roofline
-from bench.scenarios import Measurement, Target
+from bench.scenarios import Measurement, Target, get_scenario
+from bench.scenarios.base import RunFn, Tick
 from bench.scenarios.multi_stream import batched
 from bench.scenarios.token_generation import check_decoder
 from bench.spec import RunSettings
@@ -53,6 +54,7 @@ def check_job(model: str, graph: Sequence[GraphInput], settings: RunSettings) ->
     """Bad input the scenario settings reveal against a model (raised while planning)."""
     if settings.scenario == "token-generation":
         check_decoder(model, [g.name for g in graph])
+    loadgen.check(settings)
     if settings.batch > 1 and not _dynamic_batch(graph):
         raise InputError(f"--batch {settings.batch}: model {model!r} has no input with a "
                          "dynamic first (batch) dimension")
@@ -79,6 +81,16 @@ def target(name: str, path: Path, graph: Sequence[GraphInput],
                   output_names=session.output_names(opened.session), model=name)
 
 
+def run_scenario(infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
+                 tick: Tick, target_: Target, artifacts: Path | None) -> Measurement:
+    """The measured run: edgebench's own scenario, or MLPerf LoadGen driving it."""
+    if settings.loadgen == "mlperf":
+        folder = None if artifacts is None else (
+            artifacts / "loadgen" / _slug(f"{target_.model}-{settings.scenario}"))
+        return loadgen.run_loadgen(infer, feeds, settings, folder, tick)
+    return get_scenario(settings.scenario).run(infer, feeds, settings, tick, target=target_)
+
+
 def validity(settings: RunSettings, m: Measurement) -> list[str]:
     """Why a measured run is invalid (empty: valid)."""
     reasons = []
@@ -97,6 +109,9 @@ def validity(settings: RunSettings, m: Measurement) -> list[str]:
             got = f"±{width:.2%}" if width is not None else "no bounded interval"
             reasons.append(f"early stopping: the 95% CI of p{p} reached {got}, not "
                            f"±{settings.ci_target:.2%} ({m.ended_by})")
+    lg = m.details.get("loadgen")
+    if lg is not None and not lg.valid:
+        reasons.append(f"MLPerf LoadGen says INVALID (see {lg.log_dir}/mlperf_log_summary.txt)")
     bound = m.details.get("latency_bound_ms")
     if settings.scenario == "server" and bound is not None and not m.details["within_bound"]:
         reasons.append(f"server p99 {m.details['p99_ms']:.3f} ms exceeds the latency bound "
@@ -121,6 +136,9 @@ def scenario_fields(settings: RunSettings, m: Measurement) -> dict[str, Any]:
     d = m.details
     out: dict[str, Any] = {"headline": HEADLINES.get(settings.scenario),
                            "early_stopping": _early_stopping(settings, m)}
+    if "loadgen" in d:
+        out["loadgen"] = d["loadgen"]
+        return out
     if settings.scenario == "multi-stream":
         out["multi_stream"] = MultiStreamFigures(samples_per_query=d["samples_per_query"],
                                                  samples_run_as=d["samples_run_as"])

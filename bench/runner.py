@@ -24,7 +24,7 @@ from bench.progress import Progress, SilentProgress
 from bench.result import (
     ColdStart, DeviceInfo, Harness, LatencyMs, Memory, Report, ResultSettings, RunResult,
 )
-from bench.scenarios import Measurement, get_scenario
+from bench.scenarios import Measurement
 from bench.stats import PERCENTILE_METHOD, LatencySummary
 from bench.stats import throughput_per_s
 from bench.zoo import ResolvedModel, resolve
@@ -105,10 +105,10 @@ def measure(job: Job, progress: Progress, artifacts: Path | None = None) -> RunR
         t0 = perf_counter_ns()
         opened.session.run(None, feeds)
         first_ns = perf_counter_ns() - t0
-        measured = get_scenario(settings.scenario).run(
+        measured = engine.run_scenario(
             opened.session.run, feeds, settings, progress.tick,
-            target=engine.target(job.model.name, job.model.path, job.model.inputs, opened,
-                                 settings.threads))
+            engine.target(job.model.name, job.model.path, job.model.inputs, opened,
+                          settings.threads), artifacts)
         cpu_usage = cpu.stop()
         peak = memory.stop()
         beside = engine.run_beside(job.model.name, job.model.path, opened, feeds, settings,

@@ -116,29 +116,6 @@ class Stopper:
         return percentile_ci(samples[:count], self.percentile)
 
 
-class SampleBuffer:
-    """Preallocated latency and completion-time buffers, doubled (rarely) when full."""
-
-    def __init__(self, capacity: int) -> None:
-        self.latency = np.zeros(max(capacity, 16), dtype=np.int64)
-        self.ends = np.zeros(max(capacity, 16), dtype=np.int64)
-        self.count = 0
-
-    def add(self, latency_ns: int, end_ns: int) -> None:
-        if self.count == len(self.latency):
-            self.latency = np.concatenate([self.latency, np.zeros_like(self.latency)])
-            self.ends = np.concatenate([self.ends, np.zeros_like(self.ends)])
-        self.latency[self.count] = latency_ns
-        self.ends[self.count] = end_ns
-        self.count += 1
-
-    def latencies(self) -> tuple[int, ...]:
-        return tuple(int(x) for x in self.latency[:self.count])
-
-    def end_offsets(self, start_ns: int) -> tuple[int, ...]:
-        return tuple(int(x) for x in self.ends[:self.count] - start_ns)
-
-
 def expected_queries(settings: RunSettings, typical_ns: int) -> int:
     """A buffer size that rarely needs to grow: queries in the min duration, plus a margin."""
     min_s, _, _ = limits(settings)
