@@ -55,6 +55,9 @@ def check_job(model: str, graph: Sequence[GraphInput], settings: RunSettings) ->
     if settings.scenario == "token-generation":
         check_decoder(model, [g.name for g in graph])
     loadgen.check(settings)
+    if settings.reference is not None and not Path(settings.reference).is_file():
+        raise InputError(f"--reference {settings.reference}: no such file (the fp32 "
+                         "reference .onnx for --check-outputs)")
     if settings.batch > 1 and not _dynamic_batch(graph):
         raise InputError(f"--batch {settings.batch}: model {model!r} has no input with a "
                          "dynamic first (batch) dimension")

@@ -31,6 +31,8 @@ BAD = [
     (["tiny_mlp", "--ci-target", "0"], "--ci-target"),
     (["tiny_cnn", "--scenario", "offline", "--batch", "0"], "--batch"),
     (["tiny_mlp", "--loadgen", "mlperf", "--scenario", "token-generation"], "token-generation"),
+    (["tiny_mlp", "--check-outputs", "--reference", "missing.onnx"], "--reference"),
+    (["tiny_mlp", "--reference", "x.onnx"], "--check-outputs"),
 ]
 
 

@@ -58,7 +58,7 @@ class TokenGeneration:
         check_decoder(target.model if target else "?", list(feeds))
         prompt = _prompt(feeds, settings.prompt_length)
         empty = {n: v[:, :, :0] for n, v in feeds.items() if _PAST.match(n)}
-        fed_back = [(k, "past_key_values" + k[len("present"):]) for k in names
+        fed_back = [(names.index(k), "past_key_values" + k[len("present"):]) for k in names
                     if k.startswith("present.")]
         logits_at = names.index("logits")
         steps = settings.new_tokens
@@ -72,8 +72,8 @@ class TokenGeneration:
                 record[i] = perf_counter_ns() - t0
                 token = np.argmax(out[logits_at][:, -1, :], axis=-1).astype(np.int64)
                 step_feeds = {"input_ids": token[:, None]}
-                for j, (present, past) in enumerate(fed_back):
-                    step_feeds[past] = out[names.index(present)]
+                for present, past in fed_back:
+                    step_feeds[past] = out[present]
 
         record = [0] * (steps + 1)
         warmup: list[int] = []

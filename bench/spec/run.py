@@ -70,6 +70,8 @@ class RunSettings(Spec):
             raise ValueError("--batch only applies to --scenario offline")
         if self.prompt_length is not None and self.scenario != "token-generation":
             raise ValueError("--prompt-length only applies to --scenario token-generation")
+        if self.reference is not None and not self.check_outputs:
+            raise ValueError("--reference only applies with --check-outputs")
         if self.sustained_s is not None and self.ci_target is not None:
             raise ValueError("--sustained and --ci-target exclude each other "
                              "(a sustained run runs its whole length)")
