@@ -13,7 +13,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0.0"
+from bench.figures import (
+    Conformance,
+    CpuUsage,
+    EarlyStopping,
+    LoadgenResult,
+    MultiStreamFigures,
+    OfflineFigures,
+    OpProfile,
+    Roofline,
+    ServerFigures,
+    Sustained,
+    TokenGenerationFigures,
+)
+
+SCHEMA_VERSION = "1.1.0"
 
 
 class Record(BaseModel):
@@ -100,6 +114,17 @@ class ResultSettings(Record):
     threads: int | None
     seed: int
     values: dict[str, float] = Field(default_factory=dict)
+    # Scenario settings (issue 4); None where the scenario does not use them.
+    samples_per_query: int | None = None
+    concurrency: int | Literal["auto"] | None = None
+    batch: int | None = None
+    target_qps: float | None = None
+    find_max_qps: bool | None = None
+    latency_bound_ms: float | None = None
+    ci_target: float | None = None
+    sustained_s: float | None = None
+    prompt_length: int | None = None
+    new_tokens: int | None = None
 
 
 class Execution(Record):
@@ -170,6 +195,20 @@ class RunResult(Record):
     temperature_c: dict[str, Temperature] = Field(
         default_factory=dict, description="per sensor, degrees Celsius, over the scenario call")
     gpu_peak_memory_bytes: int | None = Field(None, description="NVML, device memory used")
+
+    # Added by the measurement engine (issue 4); all optional.
+    headline: str | None = Field(None, description="the figure this scenario is judged by")
+    early_stopping: EarlyStopping | None = None
+    multi_stream: MultiStreamFigures | None = None
+    offline: OfflineFigures | None = None
+    server: ServerFigures | None = None
+    token_generation: TokenGenerationFigures | None = None
+    sustained: Sustained | None = None
+    cpu: CpuUsage | None = None
+    op_profile: OpProfile | None = None
+    roofline: Roofline | None = None
+    conformance: Conformance | None = None
+    loadgen: LoadgenResult | None = None
 
 
 class Emulation(Record):

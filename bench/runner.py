@@ -11,11 +11,13 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from time import perf_counter_ns
 
 import bench
-from bench import host, session
+from bench import engine, host, session
 from bench.collectors.beside import Beside
+from bench.collectors.cpu import CpuCollector
 from bench.collectors.memory import MemoryCollector
 from bench.emulation import emulated, emulation_for, over_memory
 from bench.errors import EdgebenchError, InputError
@@ -33,14 +35,9 @@ from bench.result import (
     ResultSettings,
     RunResult,
 )
-from bench.scenarios import Measurement, get_scenario
+from bench.scenarios import Measurement
 from bench.spec import DeviceProfile, RunSettings
-from bench.stats import (
-    MIN_QUERIES_FOR_PERCENTILE,
-    PERCENTILE_METHOD,
-    LatencySummary,
-    throughput_per_s,
-)
+from bench.stats import PERCENTILE_METHOD, LatencySummary, throughput_per_s
 from bench.zoo import ResolvedModel, resolve
 from bench.zoo.inputs import InputPlan, generate_inputs, plan_inputs
 
@@ -96,8 +93,10 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
     jobs = []
     for model, (_, overrides) in zip(resolved, pairs):
         own = _workload_settings(settings, overrides)
+        engine.check_job(model.name, model.inputs, own)
         specs = model.spec.inputs if model.spec else ()
         inputs = plan_inputs(model.name, model.inputs, specs, own.shapes, own.values)
+        inputs = engine.batch_inputs(model.inputs, inputs, own)
         execution = plan_execution(profile, available, own.threads)
         jobs.append(Job(model, tuple(inputs), own, execution, tuple(profile.collectors),
                         profile, emulation))
@@ -105,18 +104,10 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
 
 
 def _validity(settings: RunSettings, measured: Measurement) -> list[str]:
-    reasons = []
-    queries = len(measured.samples_ns)
-    if queries < settings.min_queries:
-        reasons.append(f"{queries} queries, fewer than min_queries {settings.min_queries} "
-                       f"({measured.ended_by})")
-    if queries < MIN_QUERIES_FOR_PERCENTILE[90]:
-        reasons.append(f"{queries} queries cannot support a p90 claim "
-                       f"(MLPerf early stopping needs at least {MIN_QUERIES_FOR_PERCENTILE[90]})")
-    return reasons
+    return engine.validity(settings, measured)
 
 
-def measure(job: Job, progress: Progress) -> RunResult:
+def measure(job: Job, progress: Progress, artifacts: Path | None = None) -> RunResult:
     """Run one workload; a failure inside onnxruntime becomes a failed result."""
     settings = job.settings
     base = dict(
@@ -128,7 +119,8 @@ def measure(job: Job, progress: Progress) -> RunResult:
         settings=ResultSettings(
             duration_s=settings.duration_s, min_queries=settings.min_queries,
             max_duration_s=settings.max_duration_s, warmup=settings.warmup,
-            threads=settings.threads, seed=settings.seed, values=dict(settings.values)),
+            threads=settings.threads, seed=settings.seed, values=dict(settings.values),
+            **engine.settings_fields(settings)),
         percentile_method=PERCENTILE_METHOD,
     )
     feeds = generate_inputs(job.inputs, settings.seed)
@@ -141,7 +133,9 @@ def measure(job: Job, progress: Progress) -> RunResult:
     beside = Beside(job.collectors, job.profile.energy_meter if job.profile else None)
     cpu_nodes: list[str] | None = None
     memory = MemoryCollector()
+    cpu = CpuCollector()
     memory.start()
+    cpu.start()
     rss_before = memory.rss()
     try:
         if execution is None:
@@ -153,17 +147,24 @@ def measure(job: Job, progress: Progress) -> RunResult:
         opened.session.run(None, feeds)
         first_ns = perf_counter_ns() - t0
         beside.start()
-        measured = get_scenario(settings.scenario).run(
-            opened.session.run, feeds, settings, progress.tick)
+        measured = engine.run_scenario(
+            opened.session.run, feeds, settings, progress.tick,
+            engine.target(job.model.name, job.model.path, job.model.inputs, opened,
+                          settings.threads), artifacts)
         inferences = (len(measured.samples_ns) + len(measured.warmup_samples_ns)) \
             * measured.samples_per_query
         extra = beside.stop(inferences)
+        cpu_usage = cpu.stop()
+        peak = memory.stop()
         if execution is not None and execution.checks_nodes():
             events = session.node_providers(job.model.path, execution.config, feeds)
             cpu_nodes = fallen_back_nodes(execution, events)
+        passes = engine.run_beside(job.model.name, job.model.path, opened, feeds, settings,
+                                   artifacts)
     except Exception as exc:  # onnxruntime's errors carry no common base class
-        memory.stop()
         with contextlib.suppress(Exception):  # stop the samplers' threads, keep the error
+            memory.stop()
+            cpu.stop()
             beside.stop(0)
         message = str(exc).strip() or type(exc).__name__
         requested = execution.providers.requested[0] if execution else session.CPU
@@ -173,9 +174,8 @@ def measure(job: Job, progress: Progress) -> RunResult:
         return RunResult(**base, provider=requested, status="failed", valid=False,
                          invalid_reasons=reasons, error=message,
                          execution=execution.record() if execution else None)
-    peak = memory.stop()
     stats = LatencySummary.from_ns(measured.samples_ns)
-    reasons = _validity(settings, measured)
+    reasons = _validity(settings, measured) + passes.reasons
     too_big = over_memory(job.emulation, peak)
     reasons += [too_big] if too_big else []
     if cpu_nodes and execution is not None and execution.providers.policy == "forbid":
@@ -205,6 +205,11 @@ def measure(job: Job, progress: Progress) -> RunResult:
         energy=extra.energy,
         temperature_c=extra.temperature_c,
         gpu_peak_memory_bytes=extra.gpu_peak_memory_bytes,
+        cpu=cpu_usage,
+        conformance=passes.conformance,
+        op_profile=passes.op_profile,
+        **engine.scenario_fields(settings, measured),
+        **engine.roofline_field(settings, job.model.path, job.inputs, measured, stats),
     )
 
 
@@ -219,11 +224,14 @@ def run(
     quick: bool = False,
     progress: Progress | None = None,
     emulate: bool = False,
+    run_id: str | None = None,
+    artifacts: Path | None = None,
 ) -> Report:
     """Benchmark ``models`` (suite names or .onnx paths), or a device profile's workloads
     when none are given (the profile that fits this host when ``device`` is None too).
 
-    Raises a ``UsageError`` for bad input before anything runs.
+    Raises a ``UsageError`` for bad input before anything runs. Files a run makes beside
+    the report (operator-profile traces) go to ``artifacts`` (the report folder).
     """
     if settings is None:
         settings = RunSettings.quick() if quick else RunSettings()
@@ -239,11 +247,11 @@ def run(
         for index, job in enumerate(jobs, start=1):
             progress.begin(index, len(jobs), f"{job.model.name} {job.settings.scenario}",
                            job.settings.duration_s)
-            result = measure(job, progress)
+            result = measure(job, progress, artifacts)
             progress.end(result)
             results.append(result)
     return Report(
-        run_id=new_run_id(started),
+        run_id=run_id or new_run_id(started),
         created_at=started.isoformat(timespec="seconds"),
         harness=Harness(version=bench.__version__),
         host=host.fingerprint(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -10,17 +11,18 @@ import click
 
 import bench
 from bench.cli.base import print_json
+from bench.cli.run_options import build_settings, engine_options
 from bench.errors import UsageError
 from bench.progress import LineProgress, SilentProgress
 from bench.report import write_report
 from bench.report.table import render_text, result_row
+from bench.runner import new_run_id
 from bench.scenarios import list_scenarios
 from bench.spec import RunSettings, parse_shapes, parse_values
 
 
 def _settings(quick: bool, given: dict[str, Any]) -> RunSettings:
-    explicit = {k: v for k, v in given.items() if v is not None}
-    return RunSettings.quick(**explicit) if quick else RunSettings(**explicit)
+    return build_settings(quick, given)
 
 
 def _check_out(out: Path) -> None:
@@ -32,11 +34,11 @@ def _check_out(out: Path) -> None:
 @click.argument("model_refs", metavar="[MODEL]...", nargs=-1)
 @click.option("--device", help="Device profile: a built-in name or a YAML file.")
 @click.option("--scenario", type=click.Choice(list_scenarios()), help="How queries are issued.")
-@click.option("--duration", type=click.FloatRange(min=0, min_open=True),
+@click.option("--duration", type=float,
               help="Minimum measured seconds per model [60; --quick 10].")
-@click.option("--min-queries", type=click.IntRange(min=1),
+@click.option("--min-queries", type=int,
               help="Minimum measured queries per model [1024; --quick 128].")
-@click.option("--max-duration", type=click.FloatRange(min=0, min_open=True),
+@click.option("--max-duration", type=float,
               help="Hard limit in seconds per model [600; --quick 60].")
 @click.option("--warmup", type=click.IntRange(min=0), help="Warm-up queries [10].")
 @click.option("--threads", type=click.IntRange(min=1), help="Intra-op threads [runtime's].")
@@ -52,11 +54,12 @@ def _check_out(out: Path) -> None:
 @click.option("--emulate", is_flag=True,
               help="Emulate the --device profile here: pin to its cores, cap memory and "
                    "threads; the report says 'emulated'.")
+@engine_options
 def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
         duration: float | None, min_queries: int | None, max_duration: float | None,
         warmup: int | None, threads: int | None, shapes: tuple[str, ...],
         values: tuple[str, ...], seed: int | None, out: Path | None, quick: bool,
-        as_json: bool, emulate: bool = False) -> None:
+        as_json: bool, emulate: bool = False, **engine: Any) -> None:
     """Benchmark MODELs (suite names or .onnx files) and write report.json and report.md.
 
     With no MODEL and no --device, runs the quick suite of the profile that fits this host.
@@ -65,13 +68,15 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
     settings = _settings(quick, dict(
         scenario=scenario, duration_s=duration, min_queries=min_queries,
         max_duration_s=max_duration, warmup=warmup, threads=threads, seed=seed,
-        shapes=parse_shapes(shapes), values=parse_values(values)))
+        shapes=parse_shapes(shapes), values=parse_values(values), **engine))
     if out is not None:
         _check_out(out)
     progress = LineProgress() if not as_json else SilentProgress()
+    run_id = new_run_id(datetime.now(timezone.utc))
+    out = out or Path("reports") / run_id
     report = bench.run(model_refs, device=device, settings=settings, quick=quick,
-                       progress=progress, emulate=emulate)
-    paths = write_report(report, out or Path("reports") / report.run_id)
+                       progress=progress, emulate=emulate, run_id=run_id, artifacts=out)
+    paths = write_report(report, out)
     if as_json:
         print_json({"report": str(paths[0]), **report.model_dump(
             mode="json", exclude={"results": {"__all__": {"samples_ns", "warmup_samples_ns"}}})})

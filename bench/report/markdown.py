@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bench.report import register_writer
+from bench.report.engine_sections import render_sections
 from bench.report.table import HEADERS, result_row
 from bench.result import Report
 
@@ -75,7 +76,7 @@ def render_markdown(report: Report) -> bytes:
             notes.append(f"- **{_cell(r.model)}** invalid: {_cell(reason)}")
     if notes:
         lines += ["", "## Validity", "", *notes]
-    lines += fallback_lines(report) + energy_lines(report)
+    lines += fallback_lines(report) + energy_lines(report) + render_sections(report)
     lines += [
         "",
         "Latency percentiles use the nearest-rank definition; cold start (session creation "

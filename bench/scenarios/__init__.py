@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 # Scenario modules register themselves on import; list them here, explicitly.
-from bench.scenarios import single_stream  # noqa: E402,F401
-from bench.scenarios.base import Measurement, Scenario, get_scenario, list_scenarios, register
+from bench.scenarios import (  # noqa: E402,F401
+    multi_stream,
+    offline,
+    server,
+    single_stream,
+    token_generation,
+)
+from bench.scenarios.base import (
+    Measurement,
+    Scenario,
+    Target,
+    get_scenario,
+    list_scenarios,
+    register,
+)
 
-__all__ = ["Measurement", "Scenario", "get_scenario", "list_scenarios", "register"]
+__all__ = ["Measurement", "Scenario", "Target", "get_scenario", "list_scenarios", "register"]

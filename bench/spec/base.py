@@ -17,7 +17,7 @@ from bench.errors import SpecError
 
 Category = Literal["phone", "pc", "wearable", "all-in-one"]
 CATEGORIES: tuple[str, ...] = ("phone", "pc", "wearable", "all-in-one")
-ScenarioName = Literal["single-stream"]
+ScenarioName = Literal["single-stream", "multi-stream", "offline", "server", "token-generation"]
 Precision = Literal["fp32", "fp16", "int8"]
 
 

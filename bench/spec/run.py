@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from bench.errors import InputError
 from bench.spec.base import Precision, ScenarioName, Spec
@@ -25,6 +26,54 @@ class RunSettings(Spec):
     seed: int = Field(0, ge=0, description="seed of the input generator")
     shapes: dict[str, tuple[int, ...]] = Field(default_factory=dict)
     values: dict[str, float] = Field(default_factory=dict)
+    # Scenario settings (see bench/scenarios/); each is checked against the scenario below.
+    samples_per_query: int = Field(8, ge=1, description="multi-stream: samples per query")
+    concurrency: int | Literal["auto"] = Field(
+        1, description="offline/server: parallel requests; 'auto' sweeps threads x concurrency")
+    batch: int = Field(1, ge=1, description="offline: samples per request (dynamic batch dim)")
+    target_qps: float | None = Field(None, gt=0, description="server: Poisson arrival rate")
+    latency_bound_ms: float | None = Field(None, gt=0, description="server: p99 bound")
+    find_max_qps: bool = Field(False, description="server: search the highest valid QPS")
+    ci_target: float | None = Field(
+        None, gt=0, lt=1, description="early stopping: relative 95% CI half-width to reach")
+    sustained_s: float | None = Field(
+        None, gt=0, description="run this long and report throughput per time window")
+    prompt_length: int | None = Field(None, ge=1, description="token-generation: prompt tokens")
+    new_tokens: int = Field(32, ge=1, description="token-generation: tokens generated per prompt")
+    profile_ops: bool = Field(False, description="one extra pass under onnxruntime's profiler")
+    check_outputs: bool = Field(False, description="compare outputs with a CPU fp32 reference")
+    reference: str | None = Field(None, description="the fp32 reference .onnx for check_outputs")
+    loadgen: Literal["native", "mlperf"] = "native"
+
+    @model_validator(mode="after")
+    def _check_scenario_flags(self) -> RunSettings:
+        """Flags that only mean something for one scenario are refused elsewhere."""
+        if isinstance(self.concurrency, int) and self.concurrency < 1:
+            raise ValueError("--concurrency must be a positive integer or 'auto'")
+        server_only = [flag for flag, given in (
+            ("--target-qps", self.target_qps is not None),
+            ("--latency-bound-ms", self.latency_bound_ms is not None),
+            ("--find-max-qps", self.find_max_qps)) if given]
+        if server_only and self.scenario != "server":
+            raise ValueError(f"{server_only[0]} only applies to --scenario server "
+                             f"(not {self.scenario})")
+        if self.scenario == "server":
+            if self.target_qps is None and not self.find_max_qps:
+                raise ValueError("--scenario server needs --target-qps QPS or --find-max-qps")
+            if self.find_max_qps and self.latency_bound_ms is None:
+                raise ValueError("--find-max-qps needs --latency-bound-ms (the bound to keep)")
+        if self.concurrency == "auto" and self.scenario != "offline":
+            raise ValueError("--concurrency auto only applies to --scenario offline")
+        if self.batch > 1 and self.scenario != "offline":
+            raise ValueError("--batch only applies to --scenario offline")
+        if self.prompt_length is not None and self.scenario != "token-generation":
+            raise ValueError("--prompt-length only applies to --scenario token-generation")
+        if self.reference is not None and not self.check_outputs:
+            raise ValueError("--reference only applies with --check-outputs")
+        if self.sustained_s is not None and self.ci_target is not None:
+            raise ValueError("--sustained and --ci-target exclude each other "
+                             "(a sustained run runs its whole length)")
+        return self
 
     @classmethod
     def quick(cls, **overrides: object) -> RunSettings:

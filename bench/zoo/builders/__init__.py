@@ -43,4 +43,4 @@ def list_builders() -> list[str]:
 
 
 # Builder modules register themselves on import; list them here, explicitly.
-from bench.zoo.builders import tiny  # noqa: E402,F401
+from bench.zoo.builders import decoder, tiny  # noqa: E402,F401

@@ -1,0 +1,89 @@
+"""The ``edgebench run`` options of the measurement engine (scenarios, early stopping,
+sustained load, operator profile, output check, LoadGen), and the translation of invalid
+settings into one-line usage errors that name the flag."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from pydantic import ValidationError
+
+from bench.errors import UsageError
+from bench.spec import RunSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# RunSettings field -> the flag that sets it (for error messages)
+FLAGS = {
+    "duration_s": "--duration", "min_queries": "--min-queries",
+    "max_duration_s": "--max-duration", "warmup": "--warmup", "threads": "--threads",
+    "seed": "--seed", "samples_per_query": "--samples-per-query",
+    "concurrency": "--concurrency", "batch": "--batch", "target_qps": "--target-qps",
+    "latency_bound_ms": "--latency-bound-ms", "ci_target": "--ci-target",
+    "sustained_s": "--sustained", "prompt_length": "--prompt-length",
+    "new_tokens": "--new-tokens", "reference": "--reference",
+}
+
+
+def _concurrency(text: str | None) -> int | str | None:
+    if text is None or text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise UsageError(f"--concurrency {text!r}: expected a positive integer or 'auto'") from None
+
+
+def build_settings(quick: bool, given: dict[str, Any]) -> RunSettings:
+    """RunSettings from flags; an invalid value is a ``UsageError`` naming its flag."""
+    explicit = {k: v for k, v in given.items() if v is not None and v is not False}
+    if "concurrency" in explicit:
+        explicit["concurrency"] = _concurrency(explicit["concurrency"])
+    try:
+        return RunSettings.quick(**explicit) if quick else RunSettings(**explicit)
+    except ValidationError as exc:
+        item = exc.errors()[0]
+        message = str(item["msg"]).removeprefix("Value error, ")
+        field = str(item["loc"][0]) if item["loc"] else ""
+        if field in FLAGS:
+            raise UsageError(f"{FLAGS[field]} {explicit.get(field)}: {message.lower()}") from None
+        raise UsageError(message) from None
+
+
+_OPTIONS = [
+    click.option("--samples-per-query", type=int, help="multi-stream: samples per query [8]."),
+    click.option("--concurrency", metavar="N|auto",
+                 help="offline/server: requests in flight [1]; offline 'auto' sweeps "
+                      "threads x concurrency and keeps the best."),
+    click.option("--batch", type=int, help="offline: samples per request [1]."),
+    click.option("--target-qps", type=float, help="server: Poisson arrival rate (queries/s)."),
+    click.option("--latency-bound-ms", type=float,
+                 help="server: p99 bound; above it the result is invalid."),
+    click.option("--find-max-qps", is_flag=True,
+                 help="server: search the highest QPS whose p99 stays within the bound."),
+    click.option("--ci-target", type=float,
+                 help="Early stopping: end once the 95%% CI of the headline percentile is "
+                      "within this fraction of it (e.g. 0.01), or at --max-duration."),
+    click.option("--sustained", "sustained_s", type=float, metavar="SECONDS",
+                 help="Run this long; report throughput per window and throttling."),
+    click.option("--prompt-length", type=int, help="token-generation: prompt tokens [manifest]."),
+    click.option("--new-tokens", type=int, help="token-generation: tokens per prompt [32]."),
+    click.option("--profile-ops", is_flag=True,
+                 help="One extra pass under onnxruntime's profiler; top operators in the "
+                      "report, the trace kept beside it (open it in Perfetto)."),
+    click.option("--check-outputs", is_flag=True,
+                 help="Compare outputs on the seeded inputs with a CPU fp32 reference."),
+    click.option("--reference", type=click.Path(dir_okay=False),
+                 help="The fp32 reference .onnx for --check-outputs [the model itself]."),
+    click.option("--loadgen", type=click.Choice(["native", "mlperf"]),
+                 help="Who issues the queries: edgebench [native] or MLPerf LoadGen "
+                      "(pip install 'edgebench[mlperf]')."),
+]
+
+
+def engine_options(fn: F) -> F:
+    for option in reversed(_OPTIONS):
+        fn = option(fn)
+    return fn

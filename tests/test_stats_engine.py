@@ -1,0 +1,98 @@
+"""bench.stats: confidence intervals, windows and arrivals against hand-worked numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from bench.stats import (
+    LatencySummary,
+    ci_ranks,
+    nearest_rank,
+    percentile_ci,
+    poisson_arrivals_ns,
+    throughput_per_s,
+    window_throughput,
+)
+
+
+def test_nearest_rank_by_hand() -> None:
+    values = [10, 20, 30, 40, 50]
+    assert nearest_rank(values, 50) == 30  # ceil(2.5) = 3rd
+    assert nearest_rank(values, 90) == 50  # ceil(4.5) = 5th
+    assert nearest_rank(values, 20) == 10  # ceil(1.0) = 1st
+    assert nearest_rank([7], 99) == 7
+    with pytest.raises(ValueError):
+        nearest_rank([], 50)
+
+
+def test_summary_n1_n2_and_equal() -> None:
+    one = LatencySummary.from_ns([2_000_000])
+    assert (one.n, one.p50, one.p99, one.std) == (1, 2.0, 2.0, 0.0)
+    two = LatencySummary.from_ns([1_000_000, 3_000_000])
+    assert two.p50 == 1.0 and two.p90 == 3.0 and two.mean == 2.0
+    assert two.std == pytest.approx(math.sqrt(2))
+    same = LatencySummary.from_ns([5_000_000] * 10)
+    assert same.std == 0.0 and same.p99 == 5.0
+
+
+def test_ci_ranks_by_hand() -> None:
+    # n = 100, q = 0.9: n q = 90, z sqrt(n q (1-q)) = 1.96 * 3 = 5.88
+    # l = floor(84.12) = 84, u = ceil(95.88) + 1 = 97
+    assert ci_ranks(100, 90) == (84, 97)
+    # n = 1000, q = 0.99: 990 -/+ 1.96 * sqrt(9.9) = 990 -/+ 6.167 -> 983, 997 + 1
+    assert ci_ranks(1000, 99) == (983, 998)
+    # n = 400, median: 200 -/+ 1.96 * 10 = 180.4 / 219.6 -> 180, 221
+    assert ci_ranks(400, 50) == (180, 221)
+    assert ci_ranks(20, 90) is None  # upper rank would pass n: no bounded interval
+
+
+def test_percentile_ci_on_ranks() -> None:
+    values = np.arange(100, 0, -1)  # 1..100 shuffled order does not matter
+    ci = percentile_ci(values, 90)
+    assert (ci.value, ci.low, ci.high) == (90.0, 84.0, 97.0)
+    assert ci.relative_half_width == pytest.approx(7 / 90)
+    assert ci.within(0.08) and not ci.within(0.07)
+    few = percentile_ci([1.0, 2.0, 3.0], 90)
+    assert few.low is None and few.relative_half_width is None and not few.within(0.5)
+
+
+def test_percentile_ci_all_equal_is_zero_width() -> None:
+    ci = percentile_ci([3.0] * 200, 90)
+    assert ci.relative_half_width == 0.0 and ci.within(0.001)
+
+
+def test_throughput_by_hand() -> None:
+    assert throughput_per_s(100, 8, 2_000_000_000) == 400.0
+    assert throughput_per_s(5, 1, 0) == 0.0
+
+
+def test_window_throughput_by_hand() -> None:
+    # 1 s windows over 3 s: 4, 2, 1 queries of 2 samples -> 8, 4, 2 samples/s; a 0.5 s tail
+    ends = [0.1, 0.2, 0.3, 0.9, 1.5, 1.6, 2.5, 3.2]
+    s = window_throughput([int(e * 1e9) for e in ends], 2, int(3.5e9), 1.0)
+    assert s.throughput_per_s == (8.0, 4.0, 2.0)
+    assert s.stability == 0.25 and s.throttling
+    steady = window_throughput([int(e * 1e9) for e in (0.5, 1.5, 2.5)], 1, int(3e9), 1.0)
+    assert steady.stability == 1.0 and not steady.throttling
+    warming = window_throughput([int(e * 1e9) for e in (0.5, 1.2, 1.5)], 1, int(2e9), 1.0)
+    assert warming.stability == 0.5 and not warming.throttling  # slow window came first
+
+
+def test_poisson_arrivals_have_the_mean_rate() -> None:
+    """Fixed seed: 20,000 arrivals at 500/s. The mean gap is within 3 standard errors of
+    1/rate (exponential: sd = mean), the gaps' CV is ~1, and counts per 1 s bin have a
+    variance-to-mean ratio ~1 (a Poisson process; a periodic one would give ~0)."""
+    rate, n = 500.0, 20_000
+    times = poisson_arrivals_ns(rate, n, np.random.default_rng(1234))
+    gaps = np.diff(np.concatenate([[0], times])) / 1e9
+    mean = 1 / rate
+    assert abs(gaps.mean() - mean) < 3 * mean / math.sqrt(n)
+    assert gaps.std() / gaps.mean() == pytest.approx(1.0, abs=0.05)
+    counts = np.bincount((times // 1_000_000_000).astype(int))[:-1]
+    assert counts.var(ddof=1) / counts.mean() == pytest.approx(1.0, abs=0.4)
+    assert np.all(np.diff(times) >= 0)
+    again = poisson_arrivals_ns(rate, n, np.random.default_rng(1234))
+    assert np.array_equal(times, again)
