@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bench.errors import UsageError
 from bench.files import write_atomic
+from bench.report.contract import seal
 from bench.result import Report
 
 Render = Callable[[Report], bytes]
@@ -47,8 +48,10 @@ DEFAULT_FORMATS = ("json", "md")
 
 def write_report(report: Report, out_dir: str | Path,
                  formats: Sequence[str] = DEFAULT_FORMATS) -> list[Path]:
-    """Render every format first, then write each file atomically into ``out_dir``."""
+    """Seal the report (fill its content hash), render every format first, then write each
+    file atomically into ``out_dir``."""
     writers = [get_writer(name) for name in formats]
+    report = seal(report)
     rendered = [(w, w.render(report)) for w in writers]
     out = Path(out_dir)
     paths = []
@@ -60,4 +63,6 @@ def write_report(report: Report, out_dir: str | Path,
 
 
 # Writer modules register themselves on import; list them here, explicitly.
-from bench.report import json_report, markdown  # noqa: E402,F401
+from bench.report import (  # noqa: E402,F401
+    csv_report, json_report, junit, markdown, pytest_benchmark,
+)
