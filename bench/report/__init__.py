@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench.errors import UsageError
 from bench.files import write_atomic
-from bench.report.contract import seal
+from bench.report.contract import load_report, seal
 from bench.result import Report
 
 Render = Callable[[Report], bytes]
@@ -43,6 +43,10 @@ def get_writer(name: str) -> Writer:
                          f"{', '.join(sorted(_WRITERS))}") from None
 
 
+def list_writers() -> list[str]:
+    return sorted(_WRITERS)
+
+
 DEFAULT_FORMATS = ("json", "md")
 
 
@@ -60,6 +64,16 @@ def write_report(report: Report, out_dir: str | Path,
         write_atomic(path, data)
         paths.append(path)
     return paths
+
+
+def rerender(report_path: Path, fmt: str, output: Path | None = None) -> bytes:
+    """Render a saved report (validated on read) as ``fmt``; write it atomically to
+    ``output`` when given. Nothing is re-run."""
+    writer = get_writer(fmt)
+    data = writer.render(seal(load_report(report_path)))
+    if output is not None:
+        write_atomic(output, data)
+    return data
 
 
 # Writer modules register themselves on import; list them here, explicitly.
