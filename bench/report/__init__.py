@@ -78,5 +78,5 @@ def rerender(report_path: Path, fmt: str, output: Path | None = None) -> bytes:
 
 # Writer modules register themselves on import; list them here, explicitly.
 from bench.report import (  # noqa: E402,F401
-    csv_report, json_report, junit, markdown, pytest_benchmark,
+    csv_report, html, json_report, junit, markdown, pytest_benchmark,
 )
