@@ -57,7 +57,8 @@ def result_figure(samples_ns: Sequence[int], title: str = "") -> str:
 
     ms = np.sort(np.asarray(samples_ns, dtype=np.float64)) / 1e6
     with matplotlib.rc_context(_STYLE):
-        fig = Figure(figsize=(11.5, 3.0), layout="constrained")
+        fig = Figure(figsize=(11.5, 3.0))  # fixed margins: constrained layout is 3x slower
+        fig.subplots_adjust(left=0.06, right=0.99, bottom=0.16, top=0.9, wspace=0.3)
         hist, cdf, rate = fig.subplots(1, 3)
         marks = {p: nearest_rank(ms, p) for p in (50, 90, 99)}
         upper = nearest_rank(ms, 99.9)
