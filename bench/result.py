@@ -230,6 +230,9 @@ class Report(Record):
     results: list[RunResult]
     emulation: Emulation | None = Field(None, description="set when the run emulated a "
                                                           "smaller device (--emulate)")
+    content_hash: str | None = Field(
+        None, description="'sha256:<hex>' over the canonical JSON of the content, filled on "
+                          "write and checked on read (added in 1.1.0)")
 
 
 def report_schema() -> dict[str, object]:

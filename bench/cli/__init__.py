@@ -10,10 +10,13 @@ import click
 
 import bench
 from bench.cli.base import EdgebenchGroup
+from bench.cli.compare import compare
 from bench.cli.devices import devices
 from bench.cli.env import env, schema
 from bench.cli.models import models
+from bench.cli.report import report
 from bench.cli.run import run
+from bench.cli.score import score
 
 
 @click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,10 +29,12 @@ def cli() -> None:
       edgebench run                  the quick suite of the profile that fits this host
       edgebench run model.onnx --shape x=1,3,224,224
       edgebench env                  what this machine is, as reports record it
+      edgebench report R.json --format html -o report.html
+      edgebench compare BASE.json NEW.json --fail-on-regression
     """
 
 
-for command in (env, schema, models, devices, run):
+for command in (env, schema, models, devices, run, report, compare, score):
     cli.add_command(command)
 
 main = cli

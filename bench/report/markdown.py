@@ -9,7 +9,25 @@ from bench.result import Report
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Text safe in a table cell and inert as HTML (GitHub renders some HTML in Markdown)."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("|", "\\|").replace("\n", " "))
+
+
+def _details(report: Report) -> list[str]:
+    lines = ["", "## Details", "",
+             "| model | provider | inputs | ended by | session create ms | first inference ms |"
+             " model sha256 |", "|---|---|---|---|---|---|---|"]
+    for r in report.results:
+        shapes = ", ".join(f"{k}={'x'.join(map(str, v)) or 'scalar'}"
+                           for k, v in r.input_shapes.items())
+        cold = r.cold_start
+        lines.append(" | ".join((
+            f"| {_cell(r.model)}", r.provider, _cell(shapes), _cell(r.ended_by or "-"),
+            f"{cold.session_create_ms:.2f}" if cold else "-",
+            f"{cold.first_inference_ms:.2f}" if cold else "-",
+            f"`{r.model_sha256[:16]}`")) + " |")
+    return lines
 
 
 def _emulation_lines(report: Report) -> list[str]:
@@ -61,7 +79,8 @@ def render_markdown(report: Report) -> bytes:
         f"{_cell(host.os)} {host.machine}",
         f"- runtime: onnxruntime {host.onnxruntime} ({', '.join(host.providers)}), "
         f"Python {host.python}, edgebench {report.harness.version}",
-        f"- created: {report.created_at}",
+        f"- created: {report.created_at}; schema {report.schema_version}"
+        + (f"; content hash `{report.content_hash}`" if report.content_hash else ""),
         *_emulation_lines(report),
         "",
         "| " + " | ".join(HEADERS) + " |",
@@ -76,6 +95,7 @@ def render_markdown(report: Report) -> bytes:
             notes.append(f"- **{_cell(r.model)}** invalid: {_cell(reason)}")
     if notes:
         lines += ["", "## Validity", "", *notes]
+    lines += _details(report)
     lines += fallback_lines(report) + energy_lines(report) + render_sections(report)
     lines += [
         "",
