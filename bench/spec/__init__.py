@@ -9,6 +9,7 @@ from bench.spec.base import format_validation_error, load_spec
 from bench.spec.device import DeviceProfile, Workload
 from bench.spec.model import (
     Architecture, BuilderSource, FileSource, Generator, InputSpec, ModelSource, ModelSpec,
+    PackageSource, Tolerance, UrlSource,
 )
 from bench.spec.run import RunSettings, parse_shapes, parse_values
 
@@ -16,5 +17,5 @@ __all__ = [
     "CATEGORIES", "Architecture", "BuilderSource", "Category", "DeviceProfile", "FileSource",
     "Generator", "InputSpec", "ModelSource", "ModelSpec", "Precision", "RunSettings",
     "ScenarioName", "Spec", "Workload", "format_validation_error", "load_spec", "parse_shapes",
-    "parse_values",
+    "parse_values", "PackageSource", "Tolerance", "UrlSource",
 ]

@@ -18,8 +18,20 @@ def _load_suite(folder: Path) -> dict[str, tuple[ModelSpec, Path]]:
         spec = load_spec(path, ModelSpec)
         if spec.name != path.stem:
             raise SpecError(f"{path}: name: {spec.name!r} must match the file name {path.stem!r}")
-        suite[spec.name] = (spec, path)
+        suite[spec.name] = (_anchor_files(spec, path), path)
     return suite
+
+
+def _anchor_files(spec: ModelSpec, manifest: Path) -> ModelSpec:
+    """Input files named relative to the manifest, made absolute."""
+    inputs = []
+    for item in spec.inputs:
+        g = item.generator
+        if g is not None and g.path and not Path(g.path).is_absolute():
+            g = g.model_copy(update={"path": str(manifest.parent / g.path)})
+            item = item.model_copy(update={"generator": g})
+        inputs.append(item)
+    return spec.model_copy(update={"inputs": inputs})
 
 
 def suite() -> dict[str, tuple[ModelSpec, Path]]:
