@@ -59,7 +59,7 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
         refs = [w.model for w in workloads]
     if profile.threads is not None and settings.threads is None:
         settings = settings.model_copy(update={"threads": profile.threads})
-    resolved = [resolve(ref) for ref in refs]
+    resolved = [resolve(ref, settings.precision) for ref in refs]
     _check_flags_name_inputs(resolved, settings)
     jobs = []
     for model in resolved:
@@ -116,6 +116,9 @@ def measure(job: Job, progress: Progress) -> RunResult:
     peak = memory.stop()
     stats = LatencySummary.from_ns(measured.samples_ns)
     reasons = _validity(settings, measured)
+    if job.model.sha256_mismatch:
+        reasons.append(f"model sha256 {job.model.sha256[:12]}... differs from the suite "
+                       f"manifest's {job.model.expected_sha256}")
     return RunResult(
         **base,
         provider=opened.providers[0],

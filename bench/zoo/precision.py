@@ -56,7 +56,34 @@ def to_fp16(model: onnx.ModelProto) -> onnx.ModelProto:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # it warns about values clipped to the fp16 range
-        return convert_float_to_float16(model, keep_io_types=True)
+        converted = convert_float_to_float16(model, keep_io_types=True)
+    return sort_nodes(converted)
+
+
+def sort_nodes(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Order nodes topologically (stable): the converter appends the input casts last,
+    which onnxruntime accepts but the ONNX checker does not."""
+    graph = model.graph
+    ready = {v.name for v in graph.input} | {i.name for i in graph.initializer} | {""}
+    pending, ordered = list(graph.node), []
+    while pending:
+        left = []
+        for node in pending:
+            if all(name in ready for name in node.input):
+                ordered.append(node)
+                ready.update(node.output)
+            else:
+                left.append(node)
+        if len(left) == len(pending):
+            raise RunError(f"graph {graph.name!r}: a cycle or a missing tensor after fp16 "
+                           "conversion")
+        pending = left
+    copies = [onnx.NodeProto() for _ in ordered]
+    for copy, node in zip(copies, ordered):
+        copy.CopyFrom(node)
+    del graph.node[:]
+    graph.node.extend(copies)
+    return model
 
 
 class _Calibration:
