@@ -36,6 +36,9 @@ class ResolvedModel:
 
 
 def _is_path(ref: str) -> bool:
+    """An ONNX file rather than a suite name or a manifest (``*.yaml``)."""
+    if ref.endswith((".yaml", ".yml")):
+        return False
     return ref.endswith(".onnx") or "/" in ref or Path(ref).is_file()
 
 
@@ -53,7 +56,7 @@ def build(spec: ModelSpec, manifest: Path, precision: str = "fp32") -> Path:
 
 
 def resolve(ref: str, precision: str = "fp32") -> ResolvedModel:
-    """Resolve a suite model name or a path to an ``.onnx`` file, at ``precision``
+    """Resolve a suite model name, a manifest (``.yaml``) or an ``.onnx`` file, at ``precision``
     (a path is used as it is: only fp32 applies to it)."""
     if _is_path(ref):
         if precision != "fp32":

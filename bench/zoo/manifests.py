@@ -44,7 +44,17 @@ def list_models(category: str | None = None) -> list[ModelSpec]:
     return [s for s in specs if category is None or category in s.categories]
 
 
+def load_manifest(path: Path) -> tuple[ModelSpec, Path]:
+    """A manifest outside the suite (a user's model): ``edgebench run my_model.yaml``."""
+    if not path.is_file():
+        raise ModelNotFoundError(f"{path}: no such manifest")
+    return _anchor_files(load_spec(path, ModelSpec), path), path
+
+
 def get_manifest(name: str) -> tuple[ModelSpec, Path]:
+    """A suite model by name, or a manifest file by path (``*.yaml``)."""
+    if name.endswith((".yaml", ".yml")):
+        return load_manifest(Path(name))
     try:
         return suite()[name]
     except KeyError:
