@@ -21,8 +21,8 @@ from bench.zoo.inputs import generate_inputs, plan_inputs
 
 DEFAULT_TOLERANCE = {"fp16": 0.01, "int8": 0.2}
 FAST = ["ds_cnn_kws", "mobilenet_v1_025_vww", "resnet8_cifar", "fc_autoencoder",
-        "mobilenet_v2", "minilm_l6"]
-SLOW = ["efficientnet_lite0", "ssd_mobilenet_v2", "deeplabv3_mobilenet_v2", "edsr",
+        "mobilenet_v2"]
+SLOW = ["minilm_l6", "efficientnet_lite0", "ssd_mobilenet_v2", "deeplabv3_mobilenet_v2", "edsr",
         "resnet50", "mobilebert", "bert_base"]
 CASES = [(n, p) for n in FAST for p in ("fp16", "int8")] + \
     [pytest.param(n, p, marks=pytest.mark.slow) for n in SLOW for p in ("fp16", "int8")]

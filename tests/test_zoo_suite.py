@@ -1,8 +1,11 @@
 """The reference suite, parametrised over the registry itself: every model builds, runs on
 CPU, builds to its manifest's sha256 in separate processes, and matches its published size.
 
-Default run: every small model except those over 30M params (bert_base), which are marked
-``slow`` with the ``large`` ones (never built by default)."""
+Default run: building, running and the two-process determinism check cover every small
+model under 20M params; the bigger ones (resnet50, resnet50_b8, mobilebert, minilm_l6,
+bert_base) are marked ``slow`` with the ``large`` ones (never built by default). The
+parameter check runs by default for everything under 30M (all but bert_base), and the MAC
+check of resnet50 and mobilenet_v2 always."""
 
 from __future__ import annotations
 
@@ -23,17 +26,18 @@ from bench.zoo.inputs import generate_inputs, plan_inputs
 from bench.zoo.inspection import profile_file
 from bench.zoo.manifests import get_manifest
 
-HEAVY_PARAMS = 30_000_000
+HEAVY_PARAMS = 20_000_000
+TOO_HEAVY_TO_PROFILE = 30_000_000
 
 
-def _is_heavy(name: str) -> bool:
+def _is_heavy(name: str, limit: int = HEAVY_PARAMS) -> bool:
     spec, _ = get_manifest(name)
     params = spec.architecture.params if spec.architecture else None
-    return spec.size == "large" or (params is not None and params > HEAVY_PARAMS)
+    return spec.size == "large" or (params is not None and params > limit)
 
 
-def _param(name: str) -> object:
-    return pytest.param(name, marks=pytest.mark.slow) if _is_heavy(name) else name
+def _param(name: str, limit: int = HEAVY_PARAMS) -> object:
+    return pytest.param(name, marks=pytest.mark.slow) if _is_heavy(name, limit) else name
 
 
 def _needs_package(name: str) -> None:
@@ -98,7 +102,8 @@ def test_builds_to_the_manifest_sha256_in_two_processes(
     assert first[name] == second[name] == spec.sha256
 
 
-@pytest.mark.parametrize("name", [_param(n) for n in PUBLISHED if n in BUILT])
+@pytest.mark.parametrize("name", [_param(n, TOO_HEAVY_TO_PROFILE)
+                                  for n in PUBLISHED if n in BUILT and n != "resnet50_b8"])
 def test_params_within_3_percent_of_published(name: str) -> None:
     spec, _ = get_manifest(name)
     assert spec.architecture is not None and spec.architecture.params is not None
