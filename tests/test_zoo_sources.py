@@ -119,8 +119,10 @@ def test_npz_and_npy_input_files(tmp_path) -> None:
     feeds = generate_inputs(plan_inputs(model.name, model.inputs, model.spec.inputs), 0)
     np.testing.assert_array_equal(feeds["x"], x)
     np.save(tmp_path / "x.npy", x[:, :10])  # a wrong shape is refused, naming the input
-    spec = model.spec.inputs[0].model_copy(update={"generator": model.spec.inputs[0].generator
-                                                   .model_copy(update={"path": str(tmp_path / "x.npy")})})
+    generator = model.spec.inputs[0].generator
+    assert generator is not None
+    wrong = generator.model_copy(update={"path": str(tmp_path / "x.npy"), "key": None})
+    spec = model.spec.inputs[0].model_copy(update={"generator": wrong})
     from bench.errors import InputError
     with pytest.raises(InputError, match="'x'.*shape"):
         generate_inputs(plan_inputs(model.name, model.inputs, [spec]), 0)

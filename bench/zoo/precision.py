@@ -135,5 +135,6 @@ def build_variant(spec: ModelSpec, fp32: Path, fp32_sha256: str, precision: str)
         raise
     except Exception as exc:  # the converters raise many kinds; name the model and variant
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise RunError(f"model {spec.name!r}: cannot make the {precision} variant: {first}") from None
+        raise RunError(
+            f"model {spec.name!r}: cannot make the {precision} variant: {first}") from None
     return target
