@@ -87,7 +87,7 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
     if emulation is not None and emulation.threads is not None:
         capped = min(settings.threads or emulation.threads, emulation.threads)
         settings = settings.model_copy(update={"threads": capped})
-    resolved = [resolve(ref) for ref, _ in pairs]
+    resolved = [resolve(ref, settings.precision) for ref, _ in pairs]
     _check_flags_name_inputs(resolved, settings)
     available = session.available_providers()
     jobs = []
@@ -176,6 +176,9 @@ def measure(job: Job, progress: Progress, artifacts: Path | None = None) -> RunR
                          execution=execution.record() if execution else None)
     stats = LatencySummary.from_ns(measured.samples_ns)
     reasons = _validity(settings, measured) + passes.reasons
+    if job.model.sha256_mismatch:
+        reasons.append(f"model sha256 {job.model.sha256[:12]}... differs from the suite "
+                       f"manifest's {job.model.expected_sha256}")
     too_big = over_memory(job.emulation, peak)
     reasons += [too_big] if too_big else []
     if cpu_nodes and execution is not None and execution.providers.policy == "forbid":

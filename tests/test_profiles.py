@@ -51,7 +51,7 @@ def test_every_builtin_workload_validates_once_the_suite_has_it() -> None:
               for e in profiles.model_errors(*p)]
     missing = {line.split("unknown model '")[1].split("'")[0] for line in errors}
     expected = {"mobilenet_v2", "efficientnet_lite0", "ssd_mobilenet_v2",
-                "deeplabv3_mobilenet_v2", "mobilebert", "espcn", "resnet50", "resnet50_b8",
+                "deeplabv3_mobilenet_v2", "mobilebert", "edsr", "resnet50", "resnet50_b8",
                 "bert_base", "ds_cnn_kws", "mobilenet_v1_025_vww", "resnet8_cifar",
                 "fc_autoencoder", "minilm_l6", "silero_vad", "ppocr_v4_det", "ppocr_v4_rec",
                 "llm_decoder_tiny", "llm_decoder_1b"}

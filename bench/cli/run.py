@@ -47,6 +47,8 @@ def _check_out(out: Path) -> None:
 @click.option("--value", "values", multiple=True, metavar="NAME=NUMBER",
               help="Feed a constant to an input, e.g. a sample rate (repeatable).")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed of the input generator [0].")
+@click.option("--precision", type=click.Choice(["fp32", "fp16", "int8"]),
+              help="Precision variant of suite models (built once, cached) [fp32].")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Output folder [reports/<run-id>/].")
 @click.option("--quick", is_flag=True, help="MLPerf Mobile's quick run length and workloads.")
@@ -59,7 +61,8 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
         duration: float | None, min_queries: int | None, max_duration: float | None,
         warmup: int | None, threads: int | None, shapes: tuple[str, ...],
         values: tuple[str, ...], seed: int | None, out: Path | None, quick: bool,
-        as_json: bool, emulate: bool = False, **engine: Any) -> None:
+        as_json: bool, emulate: bool = False, precision: str | None = None,
+        **engine: Any) -> None:
     """Benchmark MODELs (suite names or .onnx files) and write report.json and report.md.
 
     With no MODEL and no --device, runs the quick suite of the profile that fits this host.
@@ -68,7 +71,8 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
     settings = _settings(quick, dict(
         scenario=scenario, duration_s=duration, min_queries=min_queries,
         max_duration_s=max_duration, warmup=warmup, threads=threads, seed=seed,
-        shapes=parse_shapes(shapes), values=parse_values(values), **engine))
+        shapes=parse_shapes(shapes), values=parse_values(values), precision=precision,
+        **engine))
     if out is not None:
         _check_out(out)
     progress = LineProgress() if not as_json else SilentProgress()

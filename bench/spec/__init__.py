@@ -22,6 +22,9 @@ from bench.spec.model import (
     InputSpec,
     ModelSource,
     ModelSpec,
+    PackageSource,
+    Tolerance,
+    UrlSource,
 )
 from bench.spec.run import RunSettings, parse_shapes, parse_values
 
@@ -29,5 +32,5 @@ __all__ = [
     "CATEGORIES", "Architecture", "BuilderSource", "Category", "DeviceProfile", "FileSource",
     "Generator", "InputSpec", "ModelSource", "ModelSpec", "Precision", "RunSettings",
     "ScenarioName", "Spec", "Workload", "format_validation_error", "load_spec", "parse_shapes",
-    "parse_values",
+    "parse_values", "PackageSource", "Tolerance", "UrlSource",
 ]

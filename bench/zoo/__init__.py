@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import inspect
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.errors import SpecError
-from bench.files import write_atomic
-from bench.spec import BuilderSource, FileSource, ModelSpec
-from bench.zoo.builders import get_builder
-from bench.zoo.cache import build_key, cache_dir, file_sha256
+from bench.errors import UsageError
+from bench.spec import ModelSpec
+from bench.zoo.cache import file_sha256
 from bench.zoo.graph import GraphInput, graph_inputs, load_graph
 from bench.zoo.manifests import get_manifest, list_models, suite
+from bench.zoo.precision import build_variant
+from bench.zoo.sources import fp32_file
 
 __all__ = ["ResolvedModel", "build", "list_models", "resolve", "suite"]
 
@@ -27,38 +25,48 @@ class ResolvedModel:
     sha256: str
     inputs: tuple[GraphInput, ...]
     spec: ModelSpec | None = None
+    precision: str = "fp32"
+    expected_sha256: str | None = None  # the manifest's pin of the fp32 file, if any
+
+    @property
+    def sha256_mismatch(self) -> bool:
+        """True when an fp32 suite model does not hash to its manifest's pin."""
+        return (self.precision == "fp32" and self.expected_sha256 is not None
+                and self.sha256 != self.expected_sha256)
 
 
 def _is_path(ref: str) -> bool:
+    """An ONNX file rather than a suite name or a manifest (``*.yaml``)."""
+    if ref.endswith((".yaml", ".yml")):
+        return False
     return ref.endswith(".onnx") or "/" in ref or Path(ref).is_file()
 
 
-def build(spec: ModelSpec, manifest: Path) -> Path:
-    """The ONNX file of a suite model: built (once, cached) or taken from its file."""
-    source: BuilderSource | FileSource = spec.source
-    if isinstance(source, FileSource):
-        path = Path(source.file)
-        return path if path.is_absolute() else manifest.parent / path
-    try:
-        builder = get_builder(source.builder)
-    except SpecError as exc:
-        raise SpecError(f"{manifest}: source.builder: {exc}") from None
-    code = inspect.getsource(sys.modules[builder.__module__])
-    key = build_key(source.builder, source.params, code)
-    target = cache_dir() / f"{spec.name}-fp32-{key}.onnx"
-    if not target.exists():
-        write_atomic(target, builder(source.params).SerializeToString())
-    return target
+def build(spec: ModelSpec, manifest: Path, precision: str = "fp32") -> Path:
+    """The ONNX file of a suite model at ``precision``: built (once, cached), fetched,
+    or taken from its file or package."""
+    if precision not in spec.precisions:
+        offered = ", ".join(spec.precisions)
+        raise UsageError(f"model {spec.name!r} does not offer precision {precision!r} "
+                         f"(offered: {offered}; see {manifest})")
+    path = fp32_file(spec, manifest)
+    if precision == "fp32":
+        return path
+    return build_variant(spec, path, file_sha256(path), precision)
 
 
-def resolve(ref: str) -> ResolvedModel:
-    """Resolve a suite model name or a path to an ``.onnx`` file."""
+def resolve(ref: str, precision: str = "fp32") -> ResolvedModel:
+    """Resolve a suite model name, a manifest (``.yaml``) or an ``.onnx`` file, at ``precision``
+    (a path is used as it is: only fp32 applies to it)."""
     if _is_path(ref):
+        if precision != "fp32":
+            raise UsageError(f"--precision {precision}: applies to suite models only; "
+                             f"{ref} runs as the file it is (convert it yourself, or use fp32)")
         path = Path(ref)
         model = load_graph(path)
         return ResolvedModel(path.stem, path, file_sha256(path), tuple(graph_inputs(model, path)))
     spec, manifest = get_manifest(ref)
-    path = build(spec, manifest)
+    path = build(spec, manifest, precision)
     model = load_graph(path)
-    sha = file_sha256(path)
-    return ResolvedModel(spec.name, path, sha, tuple(graph_inputs(model, path)), spec)
+    return ResolvedModel(spec.name, path, file_sha256(path), tuple(graph_inputs(model, path)),
+                         spec, precision, spec.sha256)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -50,6 +51,8 @@ def _resolve_shape(
                     f"but the model fixes it at {want}"
                 )
         return shape
+    if spec is not None and spec.shape is not None:
+        return _resolve_shape(model, graph_input, None, tuple(spec.shape))
     resolved = []
     bound = spec.dims if spec else {}
     for axis, dim in enumerate(dims):
@@ -93,6 +96,26 @@ def plan_inputs(
     return plans
 
 
+def load_array(plan: InputPlan, generator: Generator) -> np.ndarray:
+    """An input's values from a ``.npy`` file or one array of a ``.npz``; the shape must be
+    the planned one."""
+    path = Path(generator.path or "")
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if isinstance(loaded, np.lib.npyio.NpzFile):
+            with loaded:
+                if generator.key is None or generator.key not in loaded.files:
+                    raise InputError(f"input {plan.name!r}: {path} holds {loaded.files}; set "
+                                     "generator.key to one of them")
+                loaded = loaded[generator.key]
+    except (OSError, ValueError) as exc:
+        raise InputError(f"input {plan.name!r}: cannot read {path}: {exc}") from None
+    if tuple(loaded.shape) != plan.shape:
+        raise InputError(f"input {plan.name!r}: {path} has shape {tuple(loaded.shape)}, the "
+                         f"input needs {plan.shape}")
+    return np.asarray(loaded)
+
+
 def generate_inputs(plans: Sequence[InputPlan], seed: int) -> dict[str, np.ndarray]:
     """Generate every input once from one seeded generator, in input order."""
     rng = np.random.default_rng(seed)
@@ -105,6 +128,8 @@ def generate_inputs(plans: Sequence[InputPlan], seed: int) -> dict[str, np.ndarr
             data = rng.normal(g.mean, g.std, size=plan.shape)
         elif g.kind == "int":
             data = rng.integers(int(g.low), int(g.high), size=plan.shape)
+        elif g.kind == "file":
+            data = load_array(plan, g)
         else:
             data = np.full(plan.shape, g.value)
         # np.array, not np.ascontiguousarray: the latter turns a rank-0 scalar into shape (1,)

@@ -18,8 +18,20 @@ def _load_suite(folder: Path) -> dict[str, tuple[ModelSpec, Path]]:
         spec = load_spec(path, ModelSpec)
         if spec.name != path.stem:
             raise SpecError(f"{path}: name: {spec.name!r} must match the file name {path.stem!r}")
-        suite[spec.name] = (spec, path)
+        suite[spec.name] = (_anchor_files(spec, path), path)
     return suite
+
+
+def _anchor_files(spec: ModelSpec, manifest: Path) -> ModelSpec:
+    """Input files named relative to the manifest, made absolute."""
+    inputs = []
+    for item in spec.inputs:
+        g = item.generator
+        if g is not None and g.path and not Path(g.path).is_absolute():
+            g = g.model_copy(update={"path": str(manifest.parent / g.path)})
+            item = item.model_copy(update={"generator": g})
+        inputs.append(item)
+    return spec.model_copy(update={"inputs": inputs})
 
 
 def suite() -> dict[str, tuple[ModelSpec, Path]]:
@@ -32,7 +44,17 @@ def list_models(category: str | None = None) -> list[ModelSpec]:
     return [s for s in specs if category is None or category in s.categories]
 
 
+def load_manifest(path: Path) -> tuple[ModelSpec, Path]:
+    """A manifest outside the suite (a user's model): ``edgebench run my_model.yaml``."""
+    if not path.is_file():
+        raise ModelNotFoundError(f"{path}: no such manifest")
+    return _anchor_files(load_spec(path, ModelSpec), path), path
+
+
 def get_manifest(name: str) -> tuple[ModelSpec, Path]:
+    """A suite model by name, or a manifest file by path (``*.yaml``)."""
+    if name.endswith((".yaml", ".yml")):
+        return load_manifest(Path(name))
     try:
         return suite()[name]
     except KeyError:

@@ -7,6 +7,7 @@ with :func:`register`; the same params and seed give the same bytes on every mac
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import onnx
 
@@ -42,5 +43,24 @@ def list_builders() -> list[str]:
     return sorted(_BUILDERS)
 
 
+def builder_code() -> str:
+    """The source of every builder module: part of each cache key, so that a changed
+    builder or shared layer never serves a stale file from the cache."""
+    folder = Path(__file__).parent
+    return "".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.py")))
+
+
 # Builder modules register themselves on import; list them here, explicitly.
-from bench.zoo.builders import decoder, tiny  # noqa: E402,F401
+from bench.zoo.builders import (  # noqa: E402,F401  # noqa: E402,F401
+    decoder,
+    detection,
+    efficientnet,
+    mobilebert,
+    mobilenet,
+    resnet,
+    segmentation,
+    superres,
+    tiny,
+    tinyml,
+    transformer,
+)
