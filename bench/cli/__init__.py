@@ -14,6 +14,7 @@ from bench.cli.devices import devices
 from bench.cli.env import env, schema
 from bench.cli.models import models
 from bench.cli.run import run
+from bench.cli.batch import batch
 
 
 @click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,6 +31,10 @@ def cli() -> None:
 
 
 for command in (env, schema, models, devices, run):
+    cli.add_command(command)
+
+# The certification lab's commands (issue 7).
+for command in (batch,):
     cli.add_command(command)
 
 main = cli
