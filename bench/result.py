@@ -105,6 +105,14 @@ class RunResult(Record):
                                   description="every measured query latency, in order, in ns")
 
 
+class Signature(Record):
+    """An Ed25519 signature over ``canonical_json(report)`` (``edgebench sign``)."""
+
+    algorithm: Literal["ed25519"] = "ed25519"
+    public_key_fingerprint: str = Field(description="sha256 of the raw public key, hex")
+    signature: str = Field(description="the signature, base64")
+
+
 class Report(Record):
     schema_version: str = SCHEMA_VERSION
     run_id: str
@@ -113,6 +121,8 @@ class Report(Record):
     host: HostInfo
     device: DeviceInfo
     results: list[RunResult]
+    signature: Signature | None = Field(None, description="envelope: not part of the signed "
+                                                          "content")
 
 
 def report_schema() -> dict[str, object]:

@@ -15,6 +15,7 @@ from bench.cli.env import env, schema
 from bench.cli.models import models
 from bench.cli.run import run
 from bench.cli.batch import batch
+from bench.cli.signing import keys, sign, verify
 
 
 @click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,7 +35,7 @@ for command in (env, schema, models, devices, run):
     cli.add_command(command)
 
 # The certification lab's commands (issue 7).
-for command in (batch,):
+for command in (batch, keys, sign, verify):
     cli.add_command(command)
 
 main = cli
