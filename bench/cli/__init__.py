@@ -16,6 +16,7 @@ from bench.cli.models import models
 from bench.cli.run import run
 from bench.cli.batch import batch
 from bench.cli.signing import keys, sign, verify
+from bench.cli.certify import certify
 
 
 @click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,7 +36,7 @@ for command in (env, schema, models, devices, run):
     cli.add_command(command)
 
 # The certification lab's commands (issue 7).
-for command in (batch, keys, sign, verify):
+for command in (batch, keys, sign, verify, certify):
     cli.add_command(command)
 
 main = cli
