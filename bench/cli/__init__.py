@@ -17,6 +17,7 @@ from bench.cli.run import run
 from bench.cli.batch import batch
 from bench.cli.signing import keys, sign, verify
 from bench.cli.certify import certify
+from bench.cli.catalog import catalog
 
 
 @click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +37,7 @@ for command in (env, schema, models, devices, run):
     cli.add_command(command)
 
 # The certification lab's commands (issue 7).
-for command in (batch, keys, sign, verify, certify):
+for command in (batch, keys, sign, verify, certify, catalog):
     cli.add_command(command)
 
 main = cli
