@@ -10,7 +10,9 @@ one place (``bench.cli``) and prints the message, never a traceback::
     │   ├── ModelFileError         missing, unreadable, not ONNX, truncated
     │   ├── InputError             --shape / --value / unset symbolic dimension
     │   └── ProfileNotFoundError   unknown device profile
-    └── RunError                   a run could not be carried out; exit_code 1
+    ├── RunError                   a run could not be carried out; exit_code 1
+    └── IntegrityError             a report was changed after it was written; exit_code 1
+        └── SignatureError         a report's signature is missing, wrong or another key's
 
 Messages name the file, field or model and say what to do, in one or two lines.
 """
@@ -52,3 +54,11 @@ class ProfileNotFoundError(UsageError):
 
 class RunError(EdgebenchError):
     """A run could not be carried out (not the user's input)."""
+
+
+class IntegrityError(EdgebenchError):
+    """A report's content no longer matches its content hash: it was changed after writing."""
+
+
+class SignatureError(IntegrityError):
+    """A report's signature is missing, does not match its content, or is another key's."""

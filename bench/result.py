@@ -220,6 +220,14 @@ class Emulation(Record):
     threads: int | None = None
 
 
+class Signature(Record):
+    """An Ed25519 signature over ``canonical_json(report)`` (``edgebench sign``)."""
+
+    algorithm: Literal["ed25519"] = "ed25519"
+    public_key_fingerprint: str = Field(description="sha256 of the raw public key, hex")
+    signature: str = Field(description="the signature, base64")
+
+
 class Report(Record):
     schema_version: str = SCHEMA_VERSION
     run_id: str
@@ -233,6 +241,8 @@ class Report(Record):
     content_hash: str | None = Field(
         None, description="'sha256:<hex>' over the canonical JSON of the content, filled on "
                           "write and checked on read (added in 1.1.0)")
+    signature: Signature | None = Field(None, description="envelope: not part of the signed "
+                                                          "content")
 
 
 def report_schema() -> dict[str, object]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from bench.errors import SpecError
+from bench.errors import IntegrityError, SpecError
 from bench.report.contract import (
     content_hash,
     document_hash,
@@ -95,7 +95,7 @@ def test_a_missing_or_malformed_version_names_the_field(document: dict, version)
 
 def test_a_changed_report_fails_its_hash(document: dict) -> None:
     document["results"][0]["latency_ms"]["p90"] *= 0.5
-    with pytest.raises(SpecError, match="field content_hash: does not match"):
+    with pytest.raises(IntegrityError, match="field content_hash: does not match"):
         _parse(document)
 
 

@@ -10,6 +10,9 @@ import click
 
 import bench
 from bench.cli.base import EdgebenchGroup
+from bench.cli.batch import batch
+from bench.cli.catalog import catalog
+from bench.cli.certify import certify
 from bench.cli.compare import compare
 from bench.cli.devices import devices
 from bench.cli.env import env, schema
@@ -17,6 +20,7 @@ from bench.cli.models import models
 from bench.cli.report import report
 from bench.cli.run import run
 from bench.cli.score import score
+from bench.cli.signing import keys, sign, verify
 
 
 @click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,6 +39,10 @@ def cli() -> None:
 
 
 for command in (env, schema, models, devices, run, report, compare, score):
+    cli.add_command(command)
+
+# The certification lab's commands (issue 7).
+for command in (batch, keys, sign, verify, certify, catalog):
     cli.add_command(command)
 
 main = cli

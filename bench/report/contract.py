@@ -35,7 +35,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bench.errors import SpecError
+from bench.errors import IntegrityError, SpecError
 from bench.result import ENVELOPE_FIELDS, SCHEMA_VERSION, Report, canonical_json
 
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
@@ -114,8 +114,8 @@ def validate_document(data: object, source: str) -> Report:
         raise SpecError(message) from None
     stored = data.get("content_hash")
     if stored is not None and stored != document_hash(data):
-        raise SpecError(f"{source}: field content_hash: does not match the content; the "
-                        "report was changed after it was written")
+        raise IntegrityError(f"{source}: field content_hash: does not match the content; "
+                             "the report was changed after it was written")
     return report
 
 

@@ -1,0 +1,1 @@
+"""The certification catalog: signatures, criteria and verdicts, the SQLite store, the site."""

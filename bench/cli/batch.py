@@ -1,0 +1,84 @@
+"""``edgebench batch PLAN.yaml``: run a batch plan, resumably."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from bench.batch import dry_run, run_batch
+from bench.batch.progress import format_seconds, progress_for
+from bench.cli.base import print_json
+from bench.report.table import render_text
+
+
+class _StopAfterCurrent:
+    """First Ctrl-C: finish the current run, then stop. Second: stop now."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        click.echo("\nstopping after the current run (Ctrl-C again to abort it)", err=True)
+
+
+def _print_plan(plan: Path, as_json: bool) -> None:
+    planned = dry_run(plan)
+    if as_json:
+        print_json({"runs": [{"key": r.key, "profile": r.profile, "model": r.model,
+                              "settings": r.settings.model_dump(mode="json")}
+                             for r in planned.runs], "estimate_s": planned.estimate_s})
+        return
+    rows = [(str(r.index), r.key, f"{r.settings.duration_s:g}") for r in planned.runs]
+    click.echo(render_text(rows, ("#", "run", "duration s")))
+    click.echo(f"\n{len(planned.runs)} runs, estimated {format_seconds(planned.estimate_s)} "
+               f"(at most {format_seconds(planned.timeout_s * len(planned.runs))} with "
+               "every run at its timeout)")
+
+
+@click.command()
+@click.argument("plan", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Output folder: the journal, one folder per run, batch.json "
+                   "[reports/batch-<plan name>].")
+@click.option("--resume", is_flag=True, help="Continue the batch in --out: run only the "
+                                             "runs with no result yet.")
+@click.option("--dry-run", is_flag=True, help="Print the expanded plan and its estimated "
+                                              "time; run nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def batch(plan: Path, out: Path | None, resume: bool, dry_run: bool, as_json: bool) -> None:
+    """Run the batch PLAN (profiles x models x precisions x scenarios x repeats), each run
+    in its own process with a timeout, journaled as it finishes.
+
+    \b
+    A crash or hang fails that run only (recorded with its cause). After a kill or a power
+    cut, --resume runs exactly the runs that have no result. Ctrl-C stops after the current
+    run. Exit 0 when every run succeeded, 1 when some failed, 130 when stopped early.
+    """
+    if dry_run:
+        _print_plan(plan, as_json)
+        return
+    from bench.batch.expand import load_plan
+    out = out or Path("reports") / f"batch-{load_plan(plan).name}"
+    stop = _StopAfterCurrent()
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        outcome = run_batch(plan, out, resume=resume, should_stop=lambda: stop.requested,
+                            progress=progress_for() if not as_json else None)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if as_json:
+        print_json({"total": outcome.total, "ok": outcome.ok, "failed": outcome.failed,
+                    "pending": outcome.pending, "batch_report": str(outcome.report or "")})
+    else:
+        click.echo(f"{outcome.ok} ok, {outcome.failed} failed, {outcome.pending} not run")
+        click.echo(f"batch report: {outcome.report}" if outcome.report else
+                   f"stopped early: continue with 'edgebench batch {plan} --out {out} "
+                   "--resume'")
+    sys.exit(130 if outcome.interrupted else 1 if outcome.failed else 0)

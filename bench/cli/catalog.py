@@ -1,0 +1,127 @@
+"""``edgebench catalog ...``: the certification catalog (SQLite) and its static site."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import click
+
+from bench.catalog.site import write_site
+from bench.catalog.store import Catalog, Entry
+from bench.cli.base import json_option, print_json
+from bench.report.json_report import read_report
+from bench.report.table import render_text
+from bench.spec import CATEGORIES
+
+_SUMMARY = ("id", "device", "category", "precisions", "tier", "passed", "signed_by", "run_id",
+            "added_at", "report_sha256")
+
+
+def _summary(entry: Entry) -> dict[str, object]:
+    return {"id": entry.id, "device": entry.device, "category": entry.category,
+            "precisions": ",".join(entry.precisions), "tier": entry.tier,
+            "passed": entry.passed, "signed_by": entry.signed_by, "run_id": entry.run_id,
+            "added_at": entry.added_at, "report_sha256": entry.report_sha256}
+
+
+def _open(ctx: click.Context) -> Catalog:
+    return Catalog.open(ctx.obj)
+
+
+@click.group()
+@click.option("--catalog", "path", type=click.Path(path_type=Path, dir_okay=False),
+              envvar="EDGEBENCH_CATALOG",
+              help="The catalog database [$EDGEBENCH_CATALOG, else catalog.sqlite in the "
+                   "user data folder]; created when missing, in an existing folder.")
+@click.pass_context
+def catalog(ctx: click.Context, path: Path | None) -> None:
+    """The certification catalog: certified reports, their verdicts, a static site."""
+    ctx.obj = path
+
+
+@catalog.command("require-signatures")
+@click.option("--pubkey", type=click.Path(path_type=Path, dir_okay=False), multiple=True,
+              required=True, help="A trusted public key (PEM); repeat for several.")
+@click.pass_context
+def require_signatures(ctx: click.Context, pubkey: tuple[Path, ...]) -> None:
+    """Accept only reports signed by a trusted key from now on."""
+    with _open(ctx) as cat:
+        for fingerprint in cat.require_signatures(list(pubkey)):
+            click.echo(f"trusted key {fingerprint}")
+
+
+@catalog.command("add")
+@click.argument("reports", metavar="REPORT.json...", nargs=-1, required=True,
+                type=click.Path(path_type=Path, dir_okay=False))
+@click.pass_context
+def add(ctx: click.Context, reports: tuple[Path, ...]) -> None:
+    """Add reports: validate, verify the signature (when required), judge, store. A report
+    already in the catalog is refused."""
+    with _open(ctx) as cat:
+        for path in reports:
+            entry = cat.add(read_report(path), str(path))
+            verdict = f"pass at tier {entry.tier}" if entry.passed else "fail"
+            click.echo(f"added {path} as entry {entry.id}: {entry.device}, {verdict}")
+
+
+@catalog.command("list")
+@click.option("--category", type=click.Choice(CATEGORIES), help="Only this category.")
+@click.option("--tier", help="Only entries certified at this tier.")
+@json_option
+@click.pass_context
+def list_(ctx: click.Context, category: str | None, tier: str | None, as_json: bool) -> None:
+    """List catalog entries."""
+    with _open(ctx) as cat:
+        rows = [_summary(e) for e in cat.entries(category, tier)]
+    if as_json:
+        print_json(rows)
+        return
+    click.echo(render_text([tuple(str(r[k]) for k in _SUMMARY[:8]) for r in rows],
+                           _SUMMARY[:8]))
+
+
+@catalog.command("show")
+@click.argument("entry_id", metavar="ID", type=int)
+@click.pass_context
+def show(ctx: click.Context, entry_id: int) -> None:
+    """Print one entry: its summary, report (without samples) and certificate, as JSON."""
+    with _open(ctx) as cat:
+        entry = cat.get(entry_id)
+    report = entry.report.model_dump(mode="json", exclude={
+        "results": {"__all__": {"samples_ns", "warmup_samples_ns"}}})
+    print_json({**_summary(entry), "report": report,
+                "certificate": entry.certificate.model_dump(mode="json")})
+
+
+@catalog.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.pass_context
+def export(ctx: click.Context, fmt: str) -> None:
+    """Print every entry: CSV (one summary row each) or JSON (with report and certificate)."""
+    with _open(ctx) as cat:
+        entries = cat.entries()
+    if fmt == "json":
+        click.echo(json.dumps([{**_summary(e), "report": e.report.model_dump(mode="json"),
+                                "certificate": e.certificate.model_dump(mode="json")}
+                               for e in entries], indent=2))
+        return
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=_SUMMARY, lineterminator=os.linesep)
+    writer.writeheader()
+    writer.writerows(_summary(e) for e in entries)
+    click.echo(buffer.getvalue(), nl=False)
+
+
+@catalog.command("site")
+@click.argument("out_dir", metavar="DIR", type=click.Path(path_type=Path, file_okay=False))
+@click.pass_context
+def site(ctx: click.Context, out_dir: Path) -> None:
+    """Write a static website: a leaderboard per category and precision, a page per entry."""
+    with _open(ctx) as cat:
+        index = write_site(cat.entries(), out_dir)
+    click.echo(f"site: {index}")

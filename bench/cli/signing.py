@@ -1,0 +1,52 @@
+"""``edgebench keys generate``, ``edgebench sign``, ``edgebench verify``: Ed25519."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from bench.catalog import signing
+from bench.files import write_atomic
+from bench.report.json_report import read_report, render_json
+
+_file = click.Path(path_type=Path, dir_okay=False)
+
+
+@click.group()
+def keys() -> None:
+    """Signing keys for reports."""
+
+
+@keys.command("generate")
+@click.option("--key", "key_path", type=_file, default=Path("edgebench.key"), show_default=True,
+              help="Where to write the private key; the public key goes beside it (.pub).")
+def keys_generate(key_path: Path) -> None:
+    """Make a new Ed25519 key pair. Keep the private key secret; hand out the .pub."""
+    pair = signing.generate_keys(key_path)
+    click.echo(f"private key: {pair.private} (mode 0600)\npublic key:  {pair.public}\n"
+               f"fingerprint: {pair.fingerprint}")
+
+
+@click.command()
+@click.argument("report_path", metavar="REPORT.json", type=_file)
+@click.option("--key", "key_path", type=_file, required=True, help="The private key (PEM).")
+@click.option("--out", type=_file, help="Write the signed report here [in place].")
+def sign(report_path: Path, key_path: Path, out: Path | None) -> None:
+    """Sign REPORT.json: an Ed25519 signature over its canonical content."""
+    key = signing.load_private_key(key_path)
+    signed = signing.sign_report(read_report(report_path), key)
+    write_atomic(out or report_path, render_json(signed))
+    click.echo(f"signed {out or report_path} with key {signed.signature.public_key_fingerprint}")
+
+
+@click.command()
+@click.argument("report_path", metavar="REPORT.json", type=_file)
+@click.option("--pubkey", type=_file, required=True, multiple=True,
+              help="A trusted public key (PEM); repeat for several.")
+def verify(report_path: Path, pubkey: tuple[Path, ...]) -> None:
+    """Check REPORT.json's signature; exit 1 if it is missing, another key's, or the content
+    changed after signing."""
+    keys_ = [signing.load_public_key(p) for p in pubkey]
+    who = signing.verify_report(read_report(report_path), keys_, str(report_path))
+    click.echo(f"{report_path}: signature ok (key {who})")

@@ -1,0 +1,49 @@
+"""Batch plans: ``edgebench batch PLAN.yaml``.
+
+A plan is a grid: device profiles x models x precisions x scenarios, each run ``repeats``
+times. With no ``models``, every profile runs its own workloads (its quick subset with
+``quick: true``)::
+
+    name: nightly
+    profiles: [host]
+    models: [tiny_cnn, tiny_mlp]      # optional: the profiles' workloads when left out
+    precisions: [fp32]
+    scenarios: [single-stream]        # optional: the workload's scenario when left out
+    repeats: 2
+    timeout_s: 300                    # per run; a run past it is killed and recorded failed
+    settings: {duration_s: 10, min_queries: 128}
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from bench.spec.base import Precision, ScenarioName, Spec
+
+
+class PlanSettings(Spec):
+    """How each run of the plan is measured; unset fields keep ``RunSettings``' defaults."""
+
+    duration_s: float | None = Field(None, gt=0)
+    min_queries: int | None = Field(None, ge=1)
+    max_duration_s: float | None = Field(None, gt=0)
+    warmup: int | None = Field(None, ge=0)
+    threads: int | None = Field(None, ge=1)
+    seed: int | None = Field(None, ge=0)
+
+
+class BatchPlan(Spec):
+    """A batch plan file."""
+
+    name: str = Field("batch", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    profiles: list[str] = Field(min_length=1, description="built-in profile names or YAML paths")
+    models: list[str] = Field(default_factory=list,
+                              description="suite names or .onnx paths; empty: each profile's "
+                                          "workloads")
+    precisions: list[Precision] = Field(default_factory=lambda: ["fp32"], min_length=1)
+    scenarios: list[ScenarioName] = Field(default_factory=list)
+    repeats: int = Field(1, ge=1)
+    quick: bool = Field(False, description="with no models: only the profiles' quick workloads")
+    timeout_s: float = Field(900.0, gt=0, description="per run, wall clock, process start "
+                                                      "included")
+    settings: PlanSettings = Field(default_factory=PlanSettings)
