@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 
 class Record(BaseModel):
@@ -113,6 +113,9 @@ class Report(Record):
     host: HostInfo
     device: DeviceInfo
     results: list[RunResult]
+    content_hash: str | None = Field(
+        None, description="'sha256:<hex>' over the canonical JSON of the content, filled on "
+                          "write and checked on read (added in 1.1.0)")
 
 
 def report_schema() -> dict[str, object]:

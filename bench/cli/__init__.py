@@ -14,6 +14,8 @@ from bench.cli.devices import devices
 from bench.cli.env import env, schema
 from bench.cli.models import models
 from bench.cli.run import run
+from bench.cli.report import report
+from bench.cli.compare import compare
 
 
 @click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,10 +28,12 @@ def cli() -> None:
       edgebench run                  the quick suite of the profile that fits this host
       edgebench run model.onnx --shape x=1,3,224,224
       edgebench env                  what this machine is, as reports record it
+      edgebench report R.json --format html -o report.html
+      edgebench compare BASE.json NEW.json --fail-on-regression
     """
 
 
-for command in (env, schema, models, devices, run):
+for command in (env, schema, models, devices, run, report, compare):
     cli.add_command(command)
 
 main = cli

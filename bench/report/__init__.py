@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bench.errors import UsageError
 from bench.files import write_atomic
+from bench.report.contract import load_report, seal
 from bench.result import Report
 
 Render = Callable[[Report], bytes]
@@ -42,13 +43,19 @@ def get_writer(name: str) -> Writer:
                          f"{', '.join(sorted(_WRITERS))}") from None
 
 
+def list_writers() -> list[str]:
+    return sorted(_WRITERS)
+
+
 DEFAULT_FORMATS = ("json", "md")
 
 
 def write_report(report: Report, out_dir: str | Path,
                  formats: Sequence[str] = DEFAULT_FORMATS) -> list[Path]:
-    """Render every format first, then write each file atomically into ``out_dir``."""
+    """Seal the report (fill its content hash), render every format first, then write each
+    file atomically into ``out_dir``."""
     writers = [get_writer(name) for name in formats]
+    report = seal(report)
     rendered = [(w, w.render(report)) for w in writers]
     out = Path(out_dir)
     paths = []
@@ -59,5 +66,17 @@ def write_report(report: Report, out_dir: str | Path,
     return paths
 
 
+def rerender(report_path: Path, fmt: str, output: Path | None = None) -> bytes:
+    """Render a saved report (validated on read) as ``fmt``; write it atomically to
+    ``output`` when given. Nothing is re-run."""
+    writer = get_writer(fmt)
+    data = writer.render(seal(load_report(report_path)))
+    if output is not None:
+        write_atomic(output, data)
+    return data
+
+
 # Writer modules register themselves on import; list them here, explicitly.
-from bench.report import json_report, markdown  # noqa: E402,F401
+from bench.report import (  # noqa: E402,F401
+    csv_report, json_report, junit, markdown, pytest_benchmark,
+)

@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from bench.spec import format_validation_error
-from bench.errors import SpecError
 from bench.report import register_writer
+from bench.report.contract import load_report, parse_report
 from bench.result import Report
 
 
@@ -27,21 +24,15 @@ def render_json(report: Report) -> bytes:
             marker = f"@@{field}:{index}@@"
             compact[f'"{marker}"'] = json.dumps(result[field], separators=(",", ":"))
             result[field] = marker
-    text = json.dumps(data, indent=2)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
     for marker, values in compact.items():
         text = text.replace(marker, values, 1)
-    return (text + "\n").encode()
+    rendered = (text + "\n").encode()
+    parse_report(rendered, "report.json (as written)")  # validate on write: it must read back
+    return rendered
 
 
 def read_report(path: Path) -> Report:
-    """Load a saved ``report.json``; a file that is not a report is a ``SpecError``."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: not JSON: {exc}") from None
-    try:
-        return Report.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(format_validation_error(path, exc)) from None
+    """Load a saved ``report.json``, validated (version, fields, content hash); a file that
+    is not a valid report is a ``SpecError``."""
+    return load_report(path)
