@@ -16,6 +16,7 @@ from bench.cli.models import models
 from bench.cli.run import run
 from bench.cli.report import report
 from bench.cli.compare import compare
+from bench.cli.history import history
 
 
 @click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,7 +34,7 @@ def cli() -> None:
     """
 
 
-for command in (env, schema, models, devices, run, report, compare):
+for command in (env, schema, models, devices, run, report, compare, history):
     cli.add_command(command)
 
 main = cli
