@@ -17,6 +17,7 @@ from bench.cli.run import run
 from bench.cli.report import report
 from bench.cli.compare import compare
 from bench.cli.history import history
+from bench.cli.ab import ab
 
 
 @click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,7 +35,7 @@ def cli() -> None:
     """
 
 
-for command in (env, schema, models, devices, run, report, compare, history):
+for command in (env, schema, models, devices, run, report, compare, history, ab):
     cli.add_command(command)
 
 main = cli
