@@ -78,3 +78,30 @@ def test_command_errors_name_the_command(tmp_path: Path) -> None:
         command_sampler(f"{sys.executable} -m bench run no_such_model --json")()
     done = CliRunner().invoke(cli, ["ab", "--base-cmd", "", "--candidate-cmd", "echo"])
     assert done.exit_code == 2 and "empty command" in done.output
+
+
+def _pinned_cnn_command(out: Path, core: int) -> str:
+    """tiny_cnn with a batch of 8 (~10-20 ms a query, longer than a scheduler slice, so CPU
+    contention shows in every query), one thread, pinned to one core."""
+    return (f"taskset -c {core} {sys.executable} -m bench run tiny_cnn "
+            f"--shape image=8,3,128,128 --threads 1 --duration 0.5 --min-queries 20 "
+            f"--warmup 2 --json --out {out}")
+
+
+@pytest.mark.slow
+def test_interleaved_ab_of_identical_commands_is_never_flagged_and_a_slowed_one_is(
+        tmp_path: Path) -> None:
+    """20 A/B runs of identical commands: none flagged at p90 / 10 %; a candidate sharing its
+    core with a busy loop: flagged as regressed. Several minutes on a loaded machine."""
+    core = max(os.sched_getaffinity(0))
+    run = _pinned_cnn_command(tmp_path / "a", core)
+    same = _pinned_cnn_command(tmp_path / "b", core)
+    verdicts = [interleave(command_sampler(run), command_sampler(same), rounds=3,
+                           threshold=0.10).verdict for _ in range(20)]
+    assert [v.kind for v in verdicts] == ["unchanged"] * 20, [(v.kind, v.ratio) for v in verdicts]
+    busy = f"taskset -c {core} {sys.executable} -c 'while True: pass'"
+    slowed = (f"sh -c \"{busy} & p=\\$!; {_pinned_cnn_command(tmp_path / 'c', core)}; "
+              f"s=\\$?; kill \\$p; exit \\$s\"")
+    outcome = interleave(command_sampler(run), command_sampler(slowed), rounds=3,
+                         threshold=0.10)
+    assert outcome.regressed, outcome.verdict
