@@ -19,9 +19,11 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from bench.errors import RunError, UsageError
 from bench.report.compare import Verdict, classify
@@ -96,6 +98,11 @@ def _samples_of_report(path: Path, command: str) -> list[int]:
     return list(results[0].samples_ns)
 
 
+def _read(handle: IO[bytes]) -> str:
+    handle.seek(0)
+    return handle.read().decode(errors="replace")
+
+
 def command_sampler(command: str, timeout: float | None = None) -> Sampler:
     """A side that runs ``command`` (split like a shell would, run without one; use
     ``sh -c '...'`` for pipes or background jobs); it must be an ``edgebench run ... --json``
@@ -105,15 +112,19 @@ def command_sampler(command: str, timeout: float | None = None) -> Sampler:
         raise UsageError("--base-cmd/--candidate-cmd: empty command")
 
     def sample() -> Sequence[int]:
+        # Output goes to files, not pipes: a background process the command leaves behind
+        # would hold a pipe open and block the wait for the command itself.
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            try:
+                code = subprocess.run(argv, stdout=out, stderr=err, timeout=timeout).returncode
+            except FileNotFoundError:
+                raise UsageError(f"{command!r}: no such program {argv[0]!r}") from None
+            stdout, stderr = (_read(f) for f in (out, err))
+        if code != 0:
+            tail = (stderr.strip().splitlines() or ["(no output)"])[-1]
+            raise RunError(f"{command!r} exited {code}: {tail}")
         try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-        except FileNotFoundError:
-            raise UsageError(f"{command!r}: no such program {argv[0]!r}") from None
-        if done.returncode != 0:
-            tail = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
-            raise RunError(f"{command!r} exited {done.returncode}: {tail}")
-        try:
-            report = json.loads(done.stdout)["report"]
+            report = json.loads(stdout)["report"]
         except (json.JSONDecodeError, KeyError, TypeError):
             raise UsageError(f"{command!r}: expected 'edgebench run ... --json' output "
                              "(a JSON object naming the report)") from None

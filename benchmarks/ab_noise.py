@@ -25,7 +25,7 @@ def commands(folder: str, core: int) -> tuple[str, str]:
     run = (f"taskset -c {core} {edgebench} run tiny_cnn --shape image=8,3,128,128 "
            f"--threads 1 --duration 0.5 --min-queries 20 --warmup 2 --json --out {folder}/%s")
     busy = f"taskset -c {core} {sys.executable} -c 'while True: pass'"
-    slowed = f"sh -c \"{busy} & p=\\$!; {run % 'slow'}; s=\\$?; kill \\$p; exit \\$s\""
+    slowed = f"sh -c \"{busy} & p=$!; {run % 'slow'}; s=$?; kill $p; exit $s\""
     return run, slowed
 
 
