@@ -262,3 +262,17 @@ def run(
         results=results,
         emulation=emulation,
     )
+
+
+def run_one(model: str, settings: RunSettings | None = None,
+            device: str | None = None) -> RunResult:
+    """Benchmark one model (a suite name or an .onnx path) and return its one result, with
+    no report around it (no host fingerprint): the call the pytest plugin and ``ab`` make.
+
+    ``settings`` default to MLPerf Mobile's quick run length; the device profile (the one
+    that fits this host when None) only supplies its thread count. Raises a ``UsageError``
+    for bad input before anything runs; a failed run is returned with ``status="failed"``.
+    """
+    profile, _ = load_profile(device or detect_profile())
+    job = plan([model], profile, settings or RunSettings.quick(), quick=False)[0]
+    return measure(job, SilentProgress())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 import bench
+from bench.cli.ab import ab
 from bench.cli.base import EdgebenchGroup
 from bench.cli.batch import batch
 from bench.cli.catalog import catalog
@@ -16,6 +17,7 @@ from bench.cli.certify import certify
 from bench.cli.compare import compare
 from bench.cli.devices import devices
 from bench.cli.env import env, schema
+from bench.cli.history import history
 from bench.cli.models import models
 from bench.cli.report import report
 from bench.cli.run import run
@@ -38,7 +40,7 @@ def cli() -> None:
     """
 
 
-for command in (env, schema, models, devices, run, report, compare, score):
+for command in (env, schema, models, devices, run, report, compare, score, history, ab):
     cli.add_command(command)
 
 # The certification lab's commands (issue 7).
