@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from bench.spec.base import Category, Precision, ScenarioName, Spec
+from bench.spec.run import RunOverrides
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "B": 1, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4}
@@ -133,15 +134,9 @@ class Threads(Spec):
     inter_op: int | None = Field(None, ge=1)
 
 
-class WorkloadSettings(Spec):
+class WorkloadSettings(RunOverrides):
     """Per-workload overrides of the run settings (each optional)."""
 
-    duration_s: float | None = Field(None, gt=0)
-    min_queries: int | None = Field(None, ge=1)
-    max_duration_s: float | None = Field(None, gt=0)
-    warmup: int | None = Field(None, ge=0)
-    threads: int | None = Field(None, ge=1)
-    seed: int | None = Field(None, ge=0)
     precision: Precision | None = None
     shapes: dict[str, tuple[int, ...]] = Field(default_factory=dict)
     values: dict[str, float] = Field(default_factory=dict)

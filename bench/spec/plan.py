@@ -19,17 +19,11 @@ from __future__ import annotations
 from pydantic import Field
 
 from bench.spec.base import Precision, ScenarioName, Spec
+from bench.spec.run import RunOverrides
 
 
-class PlanSettings(Spec):
+class PlanSettings(RunOverrides):
     """How each run of the plan is measured; unset fields keep ``RunSettings``' defaults."""
-
-    duration_s: float | None = Field(None, gt=0)
-    min_queries: int | None = Field(None, ge=1)
-    max_duration_s: float | None = Field(None, gt=0)
-    warmup: int | None = Field(None, ge=0)
-    threads: int | None = Field(None, ge=1)
-    seed: int | None = Field(None, ge=0)
 
 
 class BatchPlan(Spec):

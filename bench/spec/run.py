@@ -11,6 +11,18 @@ from bench.errors import InputError
 from bench.spec.base import Precision, ScenarioName, Spec
 
 
+class RunOverrides(Spec):
+    """Run-length settings a file may override (a profile's workload, a batch plan); each
+    unset field keeps what the run would use otherwise."""
+
+    duration_s: float | None = Field(None, gt=0)
+    min_queries: int | None = Field(None, ge=1)
+    max_duration_s: float | None = Field(None, gt=0)
+    warmup: int | None = Field(None, ge=0)
+    threads: int | None = Field(None, ge=1)
+    seed: int | None = Field(None, ge=0)
+
+
 class RunSettings(Spec):
     """How one workload is measured. Defaults follow MLPerf Mobile's normal run length."""
 
