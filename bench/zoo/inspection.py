@@ -83,21 +83,29 @@ def _info(value: onnx.ValueInfoProto) -> TensorInfo:
     return TensorInfo(value.name, dtype.lower(), tuple(dims))
 
 
-def _bind(model: onnx.ModelProto, dims: Mapping[str, int]) -> onnx.ModelProto:
-    """A copy whose graph inputs have every symbolic dim fixed (bound, else 1)."""
+def _bind(model: onnx.ModelProto, dims: Mapping[str, int],
+          shapes: Mapping[str, tuple[int, ...]] | None = None) -> onnx.ModelProto:
+    """A copy whose graph inputs have every dim fixed: a whole shape from ``shapes`` (by input
+    name), else each symbolic dim from ``dims`` (by dim name), else 1."""
     bound = onnx.ModelProto()
     bound.CopyFrom(model)
     for value in bound.graph.input:
-        for d in value.type.tensor_type.shape.dim:
-            if not d.HasField("dim_value"):
+        given = (shapes or {}).get(value.name)
+        for axis, d in enumerate(value.type.tensor_type.shape.dim):
+            if given is not None and axis < len(given):
+                size = given[axis]
+            elif d.HasField("dim_value"):
+                continue
+            else:
                 size = dims.get(d.dim_param, 1) if d.dim_param else 1
-                d.Clear()
-                d.dim_value = size
+            d.Clear()
+            d.dim_value = size
     return bound
 
 
 def _shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
-    inferred = onnx.shape_inference.infer_shapes(model)
+    # data_prop follows shapes computed in the graph (Shape -> Reshape), as in transformers
+    inferred = onnx.shape_inference.infer_shapes(model, data_prop=True)
     shapes: dict[str, tuple[int, ...]] = {}
     values = list(inferred.graph.input) + list(inferred.graph.value_info) + \
         list(inferred.graph.output)
@@ -139,18 +147,20 @@ def _node_macs(node: onnx.NodeProto, shapes: Mapping[str, tuple[int, ...]]) -> i
 
 
 def profile_graph(model: onnx.ModelProto, dims: Mapping[str, int] | None = None,
-                  file_bytes: int | None = None) -> GraphProfile:
-    """Count the parameters and MACs of ``model`` with symbolic dims bound from ``dims``."""
+                  file_bytes: int | None = None,
+                  shapes: Mapping[str, tuple[int, ...]] | None = None) -> GraphProfile:
+    """Count the parameters and MACs of ``model`` with symbolic dims bound from ``dims``, or
+    whole input shapes from ``shapes`` (what a run feeds)."""
     params = sum(int(np.prod(init.dims)) for init in model.graph.initializer
                  if init.data_type in _WEIGHT_TYPES and len(init.dims) > 0)
     initializers = {init.name for init in model.graph.initializer}
-    shapes = _shapes(_bind(model, dims or {}))
+    known = _shapes(_bind(model, dims or {}, shapes))
     macs_by_op: Counter[str] = Counter()
     ops: Counter[str] = Counter()
     uncounted = []
     for node in model.graph.node:
         ops[node.op_type] += 1
-        macs = _node_macs(node, shapes)
+        macs = _node_macs(node, known)
         if macs is None:
             uncounted.append(node.name or node.output[0])
         elif macs:
@@ -164,7 +174,8 @@ def profile_graph(model: onnx.ModelProto, dims: Mapping[str, int] | None = None,
         uncounted=tuple(uncounted))
 
 
-def profile_file(path: Path, dims: Mapping[str, int] | None = None) -> GraphProfile:
+def profile_file(path: Path, dims: Mapping[str, int] | None = None,
+                 shapes: Mapping[str, tuple[int, ...]] | None = None) -> GraphProfile:
     """Profile an ONNX file; external weight data is not loaded (only its dims are needed)."""
     if not path.is_file():
         raise ModelFileError(f"{path}: no such file")
@@ -172,4 +183,4 @@ def profile_file(path: Path, dims: Mapping[str, int] | None = None) -> GraphProf
         model = onnx.load(str(path), load_external_data=False)
     except Exception:  # protobuf's DecodeError and friends
         raise ModelFileError(f"{path}: not a valid ONNX model (truncated, or not ONNX)") from None
-    return profile_graph(model, dims, path.stat().st_size)
+    return profile_graph(model, dims, path.stat().st_size, shapes)
