@@ -93,6 +93,10 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
     jobs = []
     for model, (_, overrides) in zip(resolved, pairs):
         own = _workload_settings(settings, overrides)
+        if (own.check_outputs and own.reference is None and own.precision != "fp32"
+                and model.spec is not None):  # a variant is checked against its fp32 build
+            own = own.model_copy(
+                update={"reference": str(resolve(model.spec.name, "fp32").path)})
         engine.check_job(model.name, model.inputs, own)
         specs = model.spec.inputs if model.spec else ()
         inputs = plan_inputs(model.name, model.inputs, specs, own.shapes, own.values)

@@ -91,3 +91,11 @@ def test_report_hosts_and_harness(fast_settings: RunSettings) -> None:
     assert report.host.logical_cores >= 1 and report.host.memory_bytes > 0
     assert "CPUExecutionProvider" in report.host.providers
     assert report.run_id.startswith(report.created_at[:4])
+
+
+def test_check_outputs_of_a_variant_uses_its_fp32_build(fast_settings: RunSettings) -> None:
+    settings = fast_settings.model_copy(update={"precision": "int8", "check_outputs": True})
+    (result,) = bench.run(["resnet8_cifar"], settings=settings).results
+    assert result.conformance is not None and result.conformance.passed
+    assert "resnet8_cifar-fp32-" in result.conformance.reference
+    assert result.conformance.reference_sha256 != result.model_sha256

@@ -64,7 +64,7 @@ _OPTIONS = [
     click.option("--find-max-qps", is_flag=True,
                  help="server: search the highest QPS whose p99 stays within the bound."),
     click.option("--ci-target", type=float,
-                 help="Early stopping: end once the 95%% CI of the headline percentile is "
+                 help="Early stopping: end once the 95% CI of the headline percentile is "
                       "within this fraction of it (e.g. 0.01), or at --max-duration."),
     click.option("--sustained", "sustained_s", type=float, metavar="SECONDS",
                  help="Run this long; report throughput per window and throttling."),
