@@ -7,6 +7,7 @@ model runs; a failure while running is recorded in that workload's result instea
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,6 +74,14 @@ def _workload_settings(settings: RunSettings, overrides: dict[str, object]) -> R
     return settings.model_copy(update=update) if update else settings
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity), or the logical CPU count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
          quick: bool, emulation: Emulation | None = None) -> list[Job]:
     """Resolve every model and input up front; raises on any bad input."""
@@ -80,10 +89,12 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
         pairs = [(ref, {}) for ref in models]
     else:
         workloads = profile.quick_workloads() if quick else profile.workloads
-        pairs = [(w.model, w.settings.model_dump(exclude_none=True)) for w in workloads]
+        pairs = [(w.model, {"scenario": w.scenario, **w.settings.model_dump(exclude_none=True)})
+                 for w in workloads]
     threads = profile.intra_op_threads()
     if threads is not None and settings.threads is None:
-        settings = settings.model_copy(update={"threads": threads})
+        # a profile written for a bigger device never oversubscribes this host's CPUs
+        settings = settings.model_copy(update={"threads": min(threads, usable_cpus())})
     if emulation is not None and emulation.threads is not None:
         capped = min(settings.threads or emulation.threads, emulation.threads)
         settings = settings.model_copy(update={"threads": capped})

@@ -62,3 +62,15 @@ def test_run_with_no_arguments_still_uses_host(fast_settings: RunSettings) -> No
     report = bench.run(settings=fast_settings, quick=True)
     assert report.device.name == "host"
     assert [r.model for r in report.results] == ["tiny_cnn", "tiny_mlp", "tiny_text"]
+
+
+def test_workload_scenario_and_thread_cap_apply(fast_settings) -> None:
+    import bench
+    from bench.runner import usable_cpus
+
+    report = bench.run(device="all-in-one", settings=fast_settings, quick=True)
+    by_model = {r.model: r for r in report.results}
+    assert by_model["llm_decoder_tiny"].scenario == "token-generation"
+    assert by_model["llm_decoder_tiny"].token_generation is not None
+    # the profile asks for 16 intra-op threads; this host never gets more than it has
+    assert all(r.settings.threads == min(16, usable_cpus()) for r in report.results)
