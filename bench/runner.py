@@ -91,6 +91,8 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
         workloads = profile.quick_workloads() if quick else profile.workloads
         pairs = [(w.model, {"scenario": w.scenario, **w.settings.model_dump(exclude_none=True)})
                  for w in workloads]
+    if profile.check_outputs and "check_outputs" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"check_outputs": True})
     threads = profile.intra_op_threads()
     if threads is not None and settings.threads is None:
         # a profile written for a bigger device never oversubscribes this host's CPUs

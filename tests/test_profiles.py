@@ -74,3 +74,20 @@ def test_workload_scenario_and_thread_cap_apply(fast_settings) -> None:
     assert by_model["llm_decoder_tiny"].token_generation is not None
     # the profile asks for 16 intra-op threads; this host never gets more than it has
     assert all(r.settings.threads == min(16, usable_cpus()) for r in report.results)
+
+
+def test_certification_profiles_check_outputs_by_default(cli_runner, tmp_path) -> None:
+    import json
+
+    from bench.cli import cli
+
+    flags = ["--quick", "--duration", "0.01", "--min-queries", "3", "--warmup", "0", "--json"]
+    on = cli_runner.invoke(cli, ["run", "--device", "wearable", *flags, "--out",
+                                 str(tmp_path / "on")])
+    off = cli_runner.invoke(cli, ["run", "--device", "wearable", *flags, "--no-check-outputs",
+                                  "--out", str(tmp_path / "off")])
+    host = cli_runner.invoke(cli, ["run", "--device", "host", *flags, "--out",
+                                   str(tmp_path / "host")])
+    assert all(r["conformance"]["passed"] for r in json.loads(on.output)["results"])
+    assert all(r["conformance"] is None for r in json.loads(off.output)["results"])
+    assert all(r["conformance"] is None for r in json.loads(host.output)["results"])

@@ -38,7 +38,9 @@ def _concurrency(text: str | None) -> int | str | None:
 
 def build_settings(quick: bool, given: dict[str, Any]) -> RunSettings:
     """RunSettings from flags; an invalid value is a ``UsageError`` naming its flag."""
-    explicit = {k: v for k, v in given.items() if v is not None and v is not False}
+    # flags default to None or False when not given; --no-check-outputs is an explicit False
+    explicit = {k: v for k, v in given.items()
+                if v is not None and (v is not False or k == "check_outputs")}
     if "concurrency" in explicit:
         explicit["concurrency"] = _concurrency(explicit["concurrency"])
     try:
@@ -73,8 +75,9 @@ _OPTIONS = [
     click.option("--profile-ops", is_flag=True,
                  help="One extra pass under onnxruntime's profiler; top operators in the "
                       "report, the trace kept beside it (open it in Perfetto)."),
-    click.option("--check-outputs", is_flag=True,
-                 help="Compare outputs on the seeded inputs with a CPU fp32 reference."),
+    click.option("--check-outputs/--no-check-outputs", default=None,
+                 help="Compare outputs on the seeded inputs with a CPU fp32 reference "
+                      "[on for the certification profiles, else off]."),
     click.option("--reference", type=click.Path(dir_okay=False),
                  help="The fp32 reference .onnx for --check-outputs [the model itself]."),
     click.option("--loadgen", type=click.Choice(["native", "mlperf"]),

@@ -186,6 +186,9 @@ class DeviceProfile(Spec):
         default_factory=lambda: ["memory", "energy", "temperature"])
     energy_meter: EnergyMeter | None = None
     criteria: str | None = Field(None, description="certification criteria reference")
+    check_outputs: bool = Field(
+        False, description="compare every workload's outputs with a CPU fp32 reference "
+                           "(on in the certification profiles: a fast wrong answer must not pass)")
 
     @field_validator("memory_limit")
     @classmethod
