@@ -107,9 +107,21 @@ def test_unknown_or_absent_metrics_and_wrong_units_are_refused(tmp_path: Path) -
         load_criteria(write_criteria(tmp_path, "latency_p90"), "phone")
 
 
-def test_the_builtin_criteria_load() -> None:
-    spec, path = load_criteria(None, "pc")
-    assert path.parent.name == "criteria" and spec.tiers[0].name == "smoke"
+@pytest.mark.parametrize("category", ["phone", "pc", "wearable", "all-in-one"])
+def test_the_builtin_criteria_load(category: str) -> None:
+    spec, path = load_criteria(None, category)
+    assert path.parent.name == "criteria" and path.stem == category
+    assert spec.category == category and spec.tiers
+
+
+def test_builtin_criteria_name_suite_models() -> None:
+    from bench import zoo
+
+    names = {s.name for s in zoo.list_models()}
+    for category in ("phone", "pc", "wearable", "all-in-one"):
+        spec, _ = load_criteria(None, category)
+        named = {c.model for t in spec.tiers for c in t.criteria if c.model}
+        assert named <= names, (category, named - names)
 
 
 def test_cli_certify(tmp_path: Path, cli_runner) -> None:
@@ -133,3 +145,25 @@ def test_cli_certify(tmp_path: Path, cli_runner) -> None:
                                   "--out", str(tmp_path / "never.json")])
     assert bad.exit_code == 2 and len(bad.output.strip().splitlines()) == 1
     assert not (tmp_path / "never.json").exists()
+
+
+def test_emulated_runs_and_provider_fallback_are_refused() -> None:
+    from bench.result import Emulation, Execution
+
+    spec = CriteriaSpec.model_validate({"category": "pc", "tiers": [{"name": "t", "criteria": [
+        {"model": "a", "metric": "latency_p90", "op": "<=", "threshold": 10}]}]})
+    assert evaluate(report(result("a", 1)), spec).passed
+    emulated = report(result("a", 1)).model_copy(update={"emulation": Emulation(cores=[0])})
+    verdict = evaluate(emulated, spec)
+    assert [ln.label for ln in verdict.lines if not ln.passed] == ["validity: no emulated run"]
+    fell = result("a", 1).model_copy(update={"execution": Execution(
+        requested=["CUDAExecutionProvider", "CPUExecutionProvider"],
+        used=["CPUExecutionProvider"], fallback_policy="allow",
+        fallbacks=["CUDAExecutionProvider: not available; its work ran on the CPU"])})
+    verdict = evaluate(report(fell), spec)
+    assert [ln.label for ln in verdict.lines if not ln.passed] == [
+        "validity: no provider fallback"]
+
+
+def test_every_metric_maps_to_a_report_field() -> None:
+    assert [name for name, m in METRICS.items() if not m.available()] == []

@@ -69,15 +69,17 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "resident memory added by loading the model"),
     Metric("session_create", "ms", "cold_start.session_create_ms", "session construction"),
     Metric("first_inference", "ms", "cold_start.first_inference_ms", "first run()"),
-    # Known, not in reports on this branch yet (paths to confirm when the fields land):
-    Metric("energy_per_inference", "J", "energy.joules_per_inference", "energy per query"),
+    Metric("energy_per_inference", "mJ", "energy.energy_per_inference_mj",
+           "energy per inference (warm-up and measured queries)"),
     Metric("average_power", "W", "energy.average_power_w", "mean power over the run"),
-    Metric("decode_tokens_per_s", "tokens/s", "tokens.decode_tokens_per_s",
+    Metric("inferences_per_joule", "count", "energy.inferences_per_joule",
+           "inferences per joule"),
+    Metric("decode_tokens_per_s", "tokens/s", "token_generation.decode_tokens_per_s",
            "decoder tokens per second after the first"),
-    Metric("prefill_tokens_per_s", "tokens/s", "tokens.prefill_tokens_per_s",
-           "prompt tokens per second"),
-    Metric("time_to_first_token", "ms", "tokens.time_to_first_token_ms",
-           "prompt to first generated token"),
+    Metric("time_to_first_token", "ms", "token_generation.time_to_first_token_ms",
+           "prompt to first generated token (median prefill)"),
+    Metric("time_per_output_token", "ms", "token_generation.time_per_output_token_ms",
+           "mean decode step"),
 )}
 
 

@@ -74,11 +74,10 @@ def judge(report: Report, criterion: Criterion) -> Line:
                 criterion.threshold, unit, margin, pct, detail)
 
 
-def _flagged(result: RunResult, field: str) -> bool | None:
-    """A boolean field of a result, or None when reports do not carry it yet."""
-    if field not in type(result).model_fields:
-        return None
-    return bool(getattr(result, field))
+def _fell_back(result: RunResult) -> bool:
+    """Whether a result ran on another provider than the profile's first choice."""
+    execution = result.execution
+    return execution is not None and bool(execution.fallbacks or execution.cpu_nodes)
 
 
 def check_validity(report: Report, rules: ValidityRules) -> list[Line]:
@@ -96,18 +95,14 @@ def check_validity(report: Report, rules: ValidityRules) -> list[Line]:
         lines.append(Line(f"validity: queries >= {rules.min_queries}",
                           fewest >= rules.min_queries, float(fewest), rules.min_queries,
                           "count", float(fewest - rules.min_queries)))
-    for allowed, field, label in ((rules.allow_emulated, "emulated", "no emulated run"),
-                                  (rules.allow_provider_fallback, "provider_fallback",
-                                   "no provider fallback")):
-        if allowed:
-            continue
-        flags = [_flagged(r, field) for r in results]
-        if any(f is None for f in flags):
-            lines.append(Line(f"validity: {label}", True,
-                              detail=f"reports do not record '{field}' yet"))
-        else:
-            hit = [r.model for r, f in zip(results, flags) if f]
-            lines.append(Line(f"validity: {label}", not hit, detail=", ".join(hit)))
+    if not rules.allow_emulated:
+        emulated = report.emulation is not None
+        lines.append(Line("validity: no emulated run", not emulated,
+                          detail="the run emulated a smaller device (--emulate)"
+                          if emulated else ""))
+    if not rules.allow_provider_fallback:
+        hit = [r.model for r in results if _fell_back(r)]
+        lines.append(Line("validity: no provider fallback", not hit, detail=", ".join(hit)))
     return lines
 
 
