@@ -18,6 +18,7 @@ from bench.cli.batch import batch
 from bench.cli.signing import keys, sign, verify
 from bench.cli.certify import certify
 from bench.cli.catalog import catalog
+from bench.cli.fleet import fleet
 
 
 @click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,5 +40,8 @@ for command in (env, schema, models, devices, run):
 # The certification lab's commands (issue 7).
 for command in (batch, keys, sign, verify, certify, catalog):
     cli.add_command(command)
+
+# Device fleets through Ray (issue 9).
+cli.add_command(fleet)
 
 main = cli
