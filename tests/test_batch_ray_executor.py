@@ -63,10 +63,18 @@ def start_fleet(folder: Path) -> LocalFleet:
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> LocalFleet:
+def module_fleet(tmp_path_factory: pytest.TempPathFactory) -> LocalFleet:
     fleet = start_fleet(tmp_path_factory.mktemp("fleet"))
     yield fleet
     fleet.stop_all()
+
+
+@pytest.fixture
+def fleet(module_fleet: LocalFleet) -> LocalFleet:
+    """The module's cluster, its traces emptied: a test sees only what it ran."""
+    for device in DEVICES:
+        module_fleet.trace(device).unlink(missing_ok=True)
+    return module_fleet
 
 
 def journal_rows(out: Path) -> tuple[list[tuple[str, str, str | None]], list[str]]:
@@ -111,12 +119,13 @@ def test_every_run_lands_on_a_node_holding_its_device(fleet: LocalFleet,
     batch = json.loads((out / "batch.json").read_text())
     assert len(batch["runs"]) == 8
     for run in batch["runs"]:
+        device = run["key"].split("/")[0]
         placement = json.loads((out / Path(run["report"]).parent / PLACEMENT_NAME).read_text())
-        assert placement["resource"] == f"device:{run['profile']}"
-        assert placement["node_id"] == nodes[run["profile"]], run["key"]
+        assert placement["resource"] == f"device:{device}"
+        assert placement["node_id"] == nodes[device], run["key"]
     for device in DEVICES:  # what each node's own processes ran, as they traced it
         assert sorted(traced(fleet, device)) == sorted(
-            r["key"] for r in batch["runs"] if r["profile"] == device)
+            r["key"] for r in batch["runs"] if r["key"].startswith(f"{device}/"))
 
 
 def test_a_device_no_node_offers_is_refused_before_anything_is_written(
