@@ -86,20 +86,30 @@ def test_a_segfault_and_a_hang_fail_only_their_runs(tmp_path: Path,
     assert causes["tiny_text"][1].startswith("timeout: no result after 4 s")
 
 
-def kill_and_resume(tmp_path: Path, trial: int, rng: random.Random) -> None:
+def kill_and_resume(tmp_path: Path, trial: int, rng: random.Random,
+                    window_s: float = 5.0) -> None:
     folder = tmp_path / f"trial{trial}"
     folder.mkdir()
     plan, out, trace = write_plan(folder), folder / "out", folder / "trace.txt"
     env = os.environ | {"EDGEBENCH_TEST_TRACE": str(trace)}
     proc = subprocess.Popen(batch_cmd(plan, out), env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+    kill_after = rng.uniform(0.2, window_s)
     try:
-        proc.wait(rng.uniform(0.2, 5.0))
+        proc.wait(kill_after)
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     wait_for_no_child(str(trace))
     killed_at = time.time_ns()
+    before = 0
+    if (out / JOURNAL_NAME).exists():
+        journal = sqlite3.connect(out / JOURNAL_NAME)
+        try:
+            before = journal.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        except sqlite3.OperationalError:  # killed before the journal's first commit
+            pass
+        journal.close()
     done = subprocess.run(batch_cmd(plan, out, "--resume", "--json"), env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -115,6 +125,9 @@ def kill_and_resume(tmp_path: Path, trial: int, rng: random.Random) -> None:
         assert started < finished[key], f"{key} ran again after it completed"
     rerun = {k for k, t in read_trace(trace) if t > killed_at}
     assert rerun == {k for k, t in finished.items() if t > killed_at}
+    assert len(rerun) == 6 - before
+    print(f"trial {trial}: SIGKILL after {kill_after:.2f} s, {before} results kept, "
+          f"{len(rerun)} run on resume, {len(read_trace(trace))} starts in all")
     db.close()
 
 
@@ -126,7 +139,7 @@ def test_kill_9_then_resume_gives_exactly_one_result_per_run(tmp_path: Path) -> 
 def test_kill_9_ten_times_then_resume(tmp_path: Path) -> None:
     rng = random.Random()
     for trial in range(10):
-        kill_and_resume(tmp_path, trial, rng)
+        kill_and_resume(tmp_path, trial, rng, window_s=12.0)
 
 
 def test_ctrl_c_stops_after_the_current_run(tmp_path: Path) -> None:

@@ -160,10 +160,15 @@ class LocalExecutor(Executor):
             proc = subprocess.Popen(
                 [self._python, "-m", "bench.batch.child"], stdin=subprocess.PIPE,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        stdin = proc.stdin
+        if stdin is None:
+            raise RuntimeError("the child's stdin pipe was not created")
         try:
-            assert proc.stdin is not None
-            proc.stdin.write(task.to_json().encode() + b"\n")
-            proc.stdin.flush()
+            try:
+                stdin.write(task.to_json().encode() + b"\n")
+                stdin.flush()
+            except BrokenPipeError:  # it died at once; its exit status tells why
+                pass
             exited = _wait(proc, task.timeout_s)
             if not exited:
                 _kill_group(proc)
@@ -171,11 +176,10 @@ class LocalExecutor(Executor):
             _kill_group(proc)
             raise
         finally:
-            if proc.stdin is not None:
-                try:
-                    proc.stdin.close()
-                except BrokenPipeError:
-                    pass
+            try:
+                stdin.close()
+            except BrokenPipeError:
+                pass
         duration = time.monotonic() - t0
         cause = diagnose(proc.returncode, not exited, task.timeout_s, task.out_dir)
         report = task.out_dir / REPORT_NAME
