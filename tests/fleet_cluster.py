@@ -28,10 +28,25 @@ NODE_IP = "127.0.0.2"
 OBJECT_STORE_BYTES = 80 * 1024 * 1024  # Ray's minimum is 75 MiB
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((NODE_IP, 0))
-        return int(sock.getsockname()[1])
+_TAKEN: set[int] = set()  # ports handed out in this process: never the same one twice
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports, all held open while chosen, none handed out before."""
+    socks, ports = [], []
+    try:
+        while len(ports) < count:
+            sock = socket.socket()
+            socks.append(sock)
+            sock.bind((NODE_IP, 0))
+            port = int(sock.getsockname()[1])
+            if port not in _TAKEN:
+                _TAKEN.add(port)
+                ports.append(port)
+    finally:
+        for sock in socks:
+            sock.close()
+    return ports
 
 
 def ray_cli() -> str:
@@ -42,8 +57,7 @@ class LocalFleet:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.temp = Path(tempfile.mkdtemp(prefix="ebray-"))  # short: Ray's socket paths
-        self.port = free_port()
-        self.client_port = free_port()
+        self.port, self.client_port = free_ports(2)
         self.nodes: dict[str, subprocess.Popen[bytes]] = {}
 
     @property
@@ -58,11 +72,11 @@ class LocalFleet:
         return self.folder / f"trace-{device}.txt"
 
     def _ports(self) -> list[str]:
-        return ["--node-manager-port", str(free_port()), "--object-manager-port",
-                str(free_port()), "--dashboard-agent-listen-port", str(free_port()),
-                "--dashboard-agent-grpc-port", str(free_port()), "--metrics-export-port",
-                str(free_port()), "--runtime-env-agent-port", str(free_port()),
-                "--worker-port-list", ",".join(str(free_port()) for _ in range(8))]
+        ports = [str(p) for p in free_ports(14)]
+        return ["--node-manager-port", ports[0], "--object-manager-port", ports[1],
+                "--dashboard-agent-listen-port", ports[2], "--dashboard-agent-grpc-port",
+                ports[3], "--metrics-export-port", ports[4], "--runtime-env-agent-port",
+                ports[5], "--worker-port-list", ",".join(ports[6:])]
 
     def start(self, device: str, head: bool = False) -> None:
         args = [ray_cli(), "start", "--block", "--node-ip-address", NODE_IP,

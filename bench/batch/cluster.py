@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -21,6 +22,7 @@ from bench.errors import UsageError
 
 DEVICE_PREFIX = "device:"
 INSTALL_HINT = "pip install 'edgebench[fleet]'"
+CLIENT_TRIES = 3
 
 
 def device_resource(profile_name: str) -> str:
@@ -55,14 +57,21 @@ def connect(address: str | None, flag: str = "--executor ray") -> tuple[ModuleTy
     if ray.is_initialized():
         return ray, False
     target = resolve_address(address)
-    try:
-        ray.init(address=target, log_to_driver=False, logging_level=logging.ERROR)
-    except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise UsageError(f"--address {target}: cannot reach a Ray cluster ({reason}); start "
-                         "one with 'ray start --head' or pass --address ray://HOST:10001"
-                         ) from None
-    return ray, True
+    # Ray Client's server starts a process per connection and sometimes fails one under
+    # load ("Initialization failure from server"): try it up to three times.
+    tries = CLIENT_TRIES if target.startswith("ray://") else 1
+    error: Exception = ConnectionError("not tried")
+    for attempt in range(1, tries + 1):
+        try:
+            ray.init(address=target, log_to_driver=False, logging_level=logging.ERROR)
+            return ray, True
+        except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
+            error = exc
+            if attempt < tries:
+                time.sleep(2.0 * attempt)
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+    raise UsageError(f"--address {target}: cannot reach a Ray cluster ({reason}); start "
+                     "one with 'ray start --head' or pass --address ray://HOST:10001")
 
 
 @dataclass(frozen=True)
