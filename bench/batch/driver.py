@@ -109,6 +109,7 @@ def run_batch(plan_path: Path, out_dir: Path, resume: bool = False,
     runs = expand(plan, plan_path)
     digest = plan_digest(plan, runs)
     _check_out(out_dir)
+    executor.prepare(runs)
     journal = (Journal.resume if resume else Journal.create)(out_dir, digest)
     try:
         done = journal.results()

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from bench.batch.expand import PlannedRun
 from bench.spec import RunSettings
 
 REPORT_NAME = "report.json"
@@ -60,6 +61,12 @@ class RunOutcome:
 
 class Executor(ABC):
     """Runs tasks; :meth:`run_all` yields each outcome as soon as it is known."""
+
+    def prepare(self, runs: list[PlannedRun]) -> None:
+        """Check that the runs can execute here (a cluster offers their devices, say);
+        raise a ``UsageError`` if not. Called before the batch writes anything. The local
+        executor can run anything the plan names, so the default checks nothing."""
+        return None
 
     @abstractmethod
     def run(self, task: RunTask) -> RunOutcome:

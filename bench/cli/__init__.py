@@ -17,6 +17,7 @@ from bench.cli.certify import certify
 from bench.cli.compare import compare
 from bench.cli.devices import devices
 from bench.cli.env import env, schema
+from bench.cli.fleet import fleet
 from bench.cli.history import history
 from bench.cli.models import models
 from bench.cli.report import report
@@ -46,5 +47,8 @@ for command in (env, schema, models, devices, run, report, compare, score, histo
 # The certification lab's commands (issue 7).
 for command in (batch, keys, sign, verify, certify, catalog):
     cli.add_command(command)
+
+# Device fleets through Ray (issue 9).
+cli.add_command(fleet)
 
 main = cli

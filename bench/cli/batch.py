@@ -10,6 +10,7 @@ from types import FrameType
 import click
 
 from bench.batch import dry_run, run_batch
+from bench.batch.executors import DEFAULT_RETRIES, EXECUTORS, build_executor
 from bench.batch.progress import format_seconds, progress_for
 from bench.cli.base import print_json
 from bench.report.table import render_text
@@ -52,7 +53,16 @@ def _print_plan(plan: Path, as_json: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Print the expanded plan and its estimated "
                                               "time; run nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
-def batch(plan: Path, out: Path | None, resume: bool, dry_run: bool, as_json: bool) -> None:
+@click.option("--executor", type=click.Choice(EXECUTORS), default="local", show_default=True,
+              help="Where runs execute: here, one at a time; or 'ray': on the devices of a "
+                   "Ray cluster, each on a node offering its profile (pip install "
+                   "'edgebench[fleet]').")
+@click.option("--address", default=None, help="With --executor ray: the cluster, "
+              "ray://HOST:10001, HOST:6379 or auto [$RAY_ADDRESS, else auto].")
+@click.option("--retries", type=int, default=None, help="With --executor ray: times a run is "
+              f"started again when its device's node dies mid-run [{DEFAULT_RETRIES}].")
+def batch(plan: Path, out: Path | None, resume: bool, dry_run: bool, as_json: bool,
+          executor: str, address: str | None, retries: int | None) -> None:
     """Run the batch PLAN (profiles x models x precisions x scenarios x repeats), each run
     in its own process with a timeout, journaled as it finishes.
 
@@ -64,12 +74,14 @@ def batch(plan: Path, out: Path | None, resume: bool, dry_run: bool, as_json: bo
     if dry_run:
         _print_plan(plan, as_json)
         return
+    runner = build_executor(executor, address, retries)
     from bench.batch.expand import load_plan
     out = out or Path("reports") / f"batch-{load_plan(plan).name}"
     stop = _StopAfterCurrent()
     previous = signal.signal(signal.SIGINT, stop)
     try:
-        outcome = run_batch(plan, out, resume=resume, should_stop=lambda: stop.requested,
+        outcome = run_batch(plan, out, resume=resume, executor=runner,
+                            should_stop=lambda: stop.requested,
                             progress=progress_for() if not as_json else None)
     finally:
         signal.signal(signal.SIGINT, previous)
