@@ -22,7 +22,7 @@ import yaml
 
 pytest.importorskip("ray", reason="needs Ray: pip install 'edgebench[fleet]'")
 
-from fleet_cluster import LocalFleet  # noqa: E402
+from tests.fleet_cluster import LocalFleet  # noqa: E402
 
 from bench.batch import run_batch  # noqa: E402
 from bench.batch.cluster import fleet_status  # noqa: E402
