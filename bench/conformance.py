@@ -67,11 +67,19 @@ def _failed(name: str, note: str) -> OutputCheck:
                        cosine_similarity=None, passed=False, note=note)
 
 
+def tolerance_for(precision: str, max_rel: float | None = None,
+                  min_cosine: float | None = None) -> Tolerance:
+    """The default tolerance of ``precision``, with a manifest's bounds where it sets them."""
+    default = TOLERANCES[precision]
+    return Tolerance(rel=max_rel if max_rel is not None else default.rel,
+                     cosine=min_cosine if min_cosine is not None else default.cosine)
+
+
 def check_outputs(names: Sequence[str], candidate: Sequence[np.ndarray],
                   reference: Mapping[str, np.ndarray], precision: str, reference_label: str,
-                  reference_sha256: str) -> Conformance:
+                  reference_sha256: str, tolerance: Tolerance | None = None) -> Conformance:
     """Compare every candidate output that the reference also produces (pure)."""
-    tolerance = TOLERANCES[precision]
+    tolerance = tolerance or TOLERANCES[precision]
     checks = [compare_output(name, np.asarray(out), np.asarray(reference[name]), tolerance)
               for name, out in zip(names, candidate) if name in reference]
     missing = [name for name in names if name not in reference]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from bench import loadgen, session
-from bench.conformance import check_outputs, failure_reasons
+from bench.conformance import Tolerance, check_outputs, failure_reasons
 from bench.errors import InputError
 from bench.figures import (
     Conformance,
@@ -214,7 +214,7 @@ def _slug(text: str) -> str:
 
 def run_beside(name: str, path: Path, opened: session.OpenedSession,
                feeds: Mapping[str, np.ndarray], settings: RunSettings,
-               artifacts: Path | None) -> Beside:
+               artifacts: Path | None, tolerance: Tolerance | None = None) -> Beside:
     """The passes after the measured run: output check, operator profile."""
     conformance = None
     reasons: list[str] = []
@@ -225,7 +225,8 @@ def run_beside(name: str, path: Path, opened: session.OpenedSession,
         expected = dict(zip(ref_names, ref.run(None, dict(feeds))))
         got = opened.session.run(None, dict(feeds))
         conformance = check_outputs(session.output_names(opened.session), got, expected,
-                                    settings.precision, str(reference), file_sha256(reference))
+                                    settings.precision, str(reference), file_sha256(reference),
+                                    tolerance)
         reasons = failure_reasons(conformance)
     profile = None
     if settings.profile_ops:

@@ -20,6 +20,7 @@ from bench import engine, host, session
 from bench.collectors.beside import Beside
 from bench.collectors.cpu import CpuCollector
 from bench.collectors.memory import MemoryCollector
+from bench.conformance import Tolerance, tolerance_for
 from bench.emulation import emulated, emulation_for, over_memory
 from bench.errors import EdgebenchError, InputError
 from bench.execution import ExecutionPlan, fallen_back_nodes, plan_execution
@@ -124,6 +125,13 @@ def _validity(settings: RunSettings, measured: Measurement) -> list[str]:
     return engine.validity(settings, measured)
 
 
+def _tolerance(model: ResolvedModel, precision: str) -> Tolerance:
+    """The output-check tolerance: the precision's default, with the manifest's bounds."""
+    own = model.spec.tolerance.get(precision) if model.spec else None
+    return tolerance_for(precision, own.max_rel if own else None,
+                         own.min_cosine if own else None)
+
+
 def measure(job: Job, progress: Progress, artifacts: Path | None = None) -> RunResult:
     """Run one workload; a failure inside onnxruntime becomes a failed result."""
     settings = job.settings
@@ -177,7 +185,7 @@ def measure(job: Job, progress: Progress, artifacts: Path | None = None) -> RunR
             events = session.node_providers(job.model.path, execution.config, feeds)
             cpu_nodes = fallen_back_nodes(execution, events)
         passes = engine.run_beside(job.model.name, job.model.path, opened, feeds, settings,
-                                   artifacts)
+                                   artifacts, _tolerance(job.model, settings.precision))
     except Exception as exc:  # onnxruntime's errors carry no common base class
         with contextlib.suppress(Exception):  # stop the samplers' threads, keep the error
             memory.stop()

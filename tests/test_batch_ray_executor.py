@@ -22,8 +22,6 @@ import yaml
 
 pytest.importorskip("ray", reason="needs Ray: pip install 'edgebench[fleet]'")
 
-from tests.fleet_cluster import LocalFleet  # noqa: E402
-
 from bench.batch import run_batch  # noqa: E402
 from bench.batch.cluster import fleet_status  # noqa: E402
 from bench.batch.journal import JOURNAL_NAME  # noqa: E402
@@ -31,6 +29,7 @@ from bench.batch.ray_executor import PLACEMENT_NAME, RayExecutor  # noqa: E402
 from bench.catalog.store import Catalog  # noqa: E402
 from bench.errors import UsageError  # noqa: E402
 from bench.report.json_report import read_report  # noqa: E402
+from tests.fleet_cluster import LocalFleet  # noqa: E402
 
 pytestmark = pytest.mark.ray
 

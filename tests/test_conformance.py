@@ -67,3 +67,23 @@ def test_corrupted_model_is_invalid(tmp_path: Path) -> None:
     checked = json.loads(good.output)["results"][0]["conformance"]
     assert checked["passed"] is True
     assert checked["outputs"][0]["max_abs_error"] == 0.0
+
+
+def test_manifest_bounds_override_the_precision_defaults() -> None:
+    from bench.conformance import TOLERANCES, tolerance_for
+
+    assert tolerance_for("int8") == TOLERANCES["int8"]
+    own = tolerance_for("int8", max_rel=0.25)
+    assert own.rel == 0.25 and own.cosine == TOLERANCES["int8"].cosine
+    assert tolerance_for("fp16", min_cosine=0.9).cosine == 0.9
+
+
+def test_fc_autoencoder_int8_is_checked_with_its_manifest_tolerance() -> None:
+    import bench
+    from bench.spec import RunSettings
+
+    settings = RunSettings(duration_s=0.01, min_queries=3, warmup=0, precision="int8",
+                           check_outputs=True)
+    (result,) = bench.run(["fc_autoencoder"], settings=settings).results
+    assert result.conformance is not None
+    assert result.conformance.rel_tolerance == 0.25 and result.conformance.passed

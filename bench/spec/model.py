@@ -99,10 +99,16 @@ class Architecture(Spec):
 
 
 class Tolerance(Spec):
-    """How far a precision variant's outputs may drift from fp32 on the same seeded inputs:
-    the relative L2 error ||y - y_fp32|| / ||y_fp32||, per output."""
+    """How far a precision variant's outputs may drift from fp32 on the same seeded inputs,
+    per output. Each bound is optional; an unset one keeps the default for the precision.
 
-    rel_l2: float = Field(gt=0)
+    ``rel_l2`` (||y - y_fp32|| / ||y_fp32||) bounds the zoo's own precision tests;
+    ``max_rel`` (max |y - y_fp32| / max |y_fp32|) and ``min_cosine`` are what
+    ``--check-outputs`` applies to a run (``bench.conformance``)."""
+
+    rel_l2: float | None = Field(None, gt=0)
+    max_rel: float | None = Field(None, gt=0)
+    min_cosine: float | None = Field(None, gt=0, le=1)
 
 
 class ModelSpec(Spec):
