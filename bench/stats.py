@@ -101,13 +101,16 @@ class PercentileCI:
     value: float
     low: float | None  # None: too few samples for a bounded interval
     high: float | None
+    batch_half_width: float | None = None  # batch means, relative; None below BATCH_MIN_N
 
     @property
     def relative_half_width(self) -> float | None:
-        """The larger distance from the estimate to either bound, over the estimate."""
+        """The larger distance from the estimate to either bound, over the estimate; where
+        the batch-means interval is known and wider, that one."""
         if self.low is None or self.high is None or self.value <= 0:
             return None
-        return max(self.value - self.low, self.high - self.value) / self.value
+        order = max(self.value - self.low, self.high - self.value) / self.value
+        return max(order, self.batch_half_width or 0.0)
 
     def within(self, target: float) -> bool:
         width = self.relative_half_width
@@ -127,9 +130,33 @@ def ci_ranks(n: int, p: float, z: float = Z_95) -> tuple[int, int] | None:
     return low, high
 
 
+# Batch means (Law & Kelton, *Simulation Modeling and Analysis*, 9.5.3): the run, in
+# order, is cut into BATCHES consecutive batches; the percentile of each batch is one
+# observation, and a t interval over those observations widens when latency drifts or comes
+# in bursts, which the order-statistic interval (it assumes independent samples) cannot see.
+BATCHES = 20
+BATCH_MIN_N = BATCHES * 50  # fewer samples: no batch-means interval (and no early stop)
+T_975_19 = 2.093  # Student's t, 0.975 quantile, 19 degrees of freedom
+
+
+def batch_means_half_width(values: np.ndarray, p: float) -> float | None:
+    """Relative half width of the 95 % batch-means interval of the ``p``-th percentile of
+    ``values`` in run order, or None with fewer than ``BATCH_MIN_N`` samples."""
+    if len(values) < BATCH_MIN_N:
+        return None
+    estimates = np.array([nearest_rank(np.sort(batch), p)
+                          for batch in np.array_split(values, BATCHES)])
+    centre = float(np.mean(estimates))
+    if centre <= 0:
+        return None
+    spread = float(np.std(estimates, ddof=1))
+    return T_975_19 * spread / math.sqrt(BATCHES) / centre
+
+
 def percentile_ci(samples: Sequence[float] | np.ndarray, p: float) -> PercentileCI:
     """The nearest-rank ``p``-th percentile of unsorted samples with its 95 % CI; only the
-    three order statistics needed are selected (``np.partition``, O(n))."""
+    three order statistics needed are selected (``np.partition``, O(n)). With enough
+    samples the batch-means half width is computed too (samples must be in run order)."""
     values = np.asarray(samples, dtype=np.float64)
     n = len(values)
     if n == 0:
@@ -141,7 +168,7 @@ def percentile_ci(samples: Sequence[float] | np.ndarray, p: float) -> Percentile
     if ranks is None:
         return PercentileCI(p, n, float(part[k - 1]), None, None)
     return PercentileCI(p, n, float(part[k - 1]), float(part[ranks[0] - 1]),
-                        float(part[ranks[1] - 1]))
+                        float(part[ranks[1] - 1]), batch_means_half_width(values, p))
 
 
 # --- Throughput over time (sustained load) -------------------------------------------------

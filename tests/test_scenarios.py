@@ -42,16 +42,21 @@ def test_stopper_needs_duration_and_queries() -> None:
 
 
 def test_early_stopping_on_a_narrow_ci() -> None:
-    """100 samples 1..100 ms: the p90 CI is [84, 97] ms, ±7/90 = 7.8 % of 90 ms."""
-    samples = np.arange(1, 101) * MS
-    wide = Stopper(RunSettings(duration_s=60, min_queries=10, ci_target=0.05), 0, 90.0)
-    assert wide.check(300 * MS, 100, samples) is None  # 7.8 % > 5 %: go on
-    assert wide.ci is not None and wide.ci.relative_half_width == pytest.approx(7 / 90)
-    ok = Stopper(RunSettings(duration_s=60, min_queries=10, ci_target=0.08), 0, 90.0)
-    assert ok.check(100 * MS, 100, samples) is None  # not checked before 0.25 s
-    assert ok.check(300 * MS, 100, samples) == ENDED_BY_CI  # ends before the 60 s minimum
-    few = Stopper(RunSettings(duration_s=60, min_queries=200, ci_target=0.5), 0, 90.0)
-    assert few.check(300 * MS, 100, samples) is None  # min_queries still applies
+    """1,000 samples: 20 batches, each the odd numbers 1..99 ms. p90 (rank 900) is the 45th
+    odd number, 89 ms; the order-statistic ranks are 881 and 920 (89 and 91 ms), so the
+    interval is +-2/89 = 2.25 %; every batch's p90 is 89 ms, so batch means add nothing."""
+    samples = np.tile(np.arange(1, 100, 2), 20) * MS
+    wide = Stopper(RunSettings(duration_s=60, min_queries=10, ci_target=0.02), 0, 90.0)
+    assert wide.check(300 * MS, 1000, samples) is None  # 2.25 % > 2 %: go on
+    assert wide.ci is not None and wide.ci.relative_half_width == pytest.approx(2 / 89)
+    assert wide.ci.batch_half_width == 0.0
+    ok = Stopper(RunSettings(duration_s=60, min_queries=10, ci_target=0.03), 0, 90.0)
+    assert ok.check(100 * MS, 1000, samples) is None  # not checked before 0.25 s
+    assert ok.check(300 * MS, 1000, samples) == ENDED_BY_CI  # ends before the 60 s minimum
+    early = Stopper(RunSettings(duration_s=60, min_queries=10, ci_target=0.5), 0, 90.0)
+    assert early.check(300 * MS, 999, samples) is None  # under 1,000: no batch interval yet
+    few = Stopper(RunSettings(duration_s=60, min_queries=2000, ci_target=0.5), 0, 90.0)
+    assert few.check(300 * MS, 1000, samples) is None  # min_queries still applies
 
 
 def test_sustained_replaces_duration() -> None:

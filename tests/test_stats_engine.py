@@ -96,3 +96,22 @@ def test_poisson_arrivals_have_the_mean_rate() -> None:
     assert np.all(np.diff(times) >= 0)
     again = poisson_arrivals_ns(rate, n, np.random.default_rng(1234))
     assert np.array_equal(times, again)
+
+
+def test_batch_means_widen_the_interval_when_latency_drifts() -> None:
+    # 2,000 samples: the first half at 1.0, the second at 1.1. The order-statistic interval
+    # of p90 is [1.1, 1.1] (zero width); the 20 batch p90s are ten 1.0s and ten 1.1s: mean
+    # 1.05, sd 0.1 * sqrt(10 / 19 / 4) * 2 = 0.05130, half width 2.093 * 0.05130 / sqrt(20)
+    # = 0.024009, relative to 1.05: 0.022866.
+    drift = np.array([1.0] * 1000 + [1.1] * 1000)
+    ci = percentile_ci(drift, 90)
+    assert (ci.low, ci.high) == (1.1, 1.1)
+    assert ci.batch_half_width == pytest.approx(0.022866, rel=1e-3)
+    assert ci.relative_half_width == pytest.approx(0.022866, rel=1e-3)
+    assert not ci.within(0.01)
+    steady = np.random.default_rng(0).permutation(drift)  # same values, no drift
+    assert percentile_ci(steady, 90).batch_half_width == pytest.approx(0.0, abs=0.02)
+
+
+def test_no_batch_interval_below_its_minimum() -> None:
+    assert percentile_ci(np.ones(999), 90).batch_half_width is None

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from bench.spec import RunSettings
-from bench.stats import PercentileCI, percentile_ci
+from bench.stats import BATCH_MIN_N, PercentileCI, percentile_ci
 
 RunFn = Callable[[None, Mapping[str, np.ndarray]], Any]  # InferenceSession.run
 Tick = Callable[[float, int], None]  # (elapsed seconds, queries so far)
@@ -102,7 +102,8 @@ class Stopper:
             self.next_check = now_ns + CHECK_NS
             if self.tick is not None:
                 self.tick((now_ns - self.start) / 1e9, count)
-            if self.ci_target is not None and count >= self.min_queries:
+            if (self.ci_target is not None and count >= self.min_queries
+                    and count >= BATCH_MIN_N):  # the batch-means interval needs this many
                 values = samples() if callable(samples) else samples
                 self.ci = percentile_ci(values[:count], self.percentile)
                 if self.ci.within(self.ci_target):
