@@ -31,24 +31,7 @@ class OpenedSession:
     providers: tuple[str, ...]
 
 
-def open_session(
-    path: Path, threads: int | None = None, providers: tuple[str, ...] = (CPU,)
-) -> OpenedSession:
-    """Create a session, timing only the constructor (the cold-start figure)."""
-    options = ort.SessionOptions()
-    if threads is not None:
-        options.intra_op_num_threads = threads
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    try:
-        start = time.perf_counter_ns()
-        session = ort.InferenceSession(str(path), sess_options=options, providers=list(providers))
-        create_ns = time.perf_counter_ns() - start
-    except Exception as exc:  # onnxruntime raises its own untyped exceptions
-        raise RunError(f"{path}: onnxruntime could not load the model: {exc}") from None
-    return OpenedSession(session, create_ns, tuple(session.get_providers()))
-
-
-# --- sessions from device profiles -------------------------------------------------------
+# --- sessions: a profile's configuration, or a plain one --------------------------------
 
 _GRAPH_LEVELS = {
     "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
@@ -105,6 +88,19 @@ def open_configured(path: Path, config: SessionConfig) -> OpenedSession:
     return OpenedSession(session, create_ns, tuple(session.get_providers()))
 
 
+def open_session(
+    path: Path, threads: int | None = None, providers: tuple[str, ...] = (CPU,)
+) -> OpenedSession:
+    """Create a session on these providers (no options), timing only the constructor."""
+    return open_configured(path, plain_config(threads, providers))
+
+
+def plain_config(threads: int | None = None,
+                 providers: tuple[str, ...] = (CPU,)) -> SessionConfig:
+    """The session a run without a profile gets: providers in order, intra-op threads."""
+    return SessionConfig(providers=tuple((name, {}) for name in providers), intra_op=threads)
+
+
 def node_providers(path: Path, config: SessionConfig,
                    feeds: Mapping[str, object]) -> list[dict[str, object]]:
     """The node events of one profiled inference (each names the provider that ran it).
@@ -150,15 +146,13 @@ def profile_runs(path: Path, feeds: dict[str, object], runs: int, out_prefix: Pa
     """Run ``runs`` inferences in a fresh session under onnxruntime's profiler and return
     the Chrome-trace JSON it wrote (``<out_prefix>_<timestamp>.json``; Perfetto opens it).
     A separate pass: the profiler's own cost never touches the measured run."""
-    options = ort.SessionOptions()
-    if threads is not None:
-        options.intra_op_num_threads = threads
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    config = plain_config(threads, providers)
+    options = _options(config)
     options.enable_profiling = True
     out_prefix.parent.mkdir(parents=True, exist_ok=True)
     options.profile_file_prefix = str(out_prefix)
     try:
-        session = ort.InferenceSession(str(path), sess_options=options, providers=list(providers))
+        session = _create(path, options, config)
         for _ in range(runs):
             session.run(None, feeds)
         return Path(session.end_profiling())

@@ -60,3 +60,10 @@ def test_score_command(cli_runner) -> None:
     done = cli_runner.invoke(cli, ["score", str(GOLDEN)])
     assert done.exit_code == 0, done.output
     assert "PARTIAL, missing: tiny_text (invalid)" in done.output
+
+
+def test_a_category_is_scored_on_its_own_models_only(golden) -> None:
+    categories = {"tiny_cnn": ["phone"], "tiny_mlp": ["pc", "phone"]}
+    assert golden.device.category == "pc"
+    [s] = score_report(golden, golden, categories)
+    assert s.workloads == ("tiny_mlp",) and not s.partial  # tiny_cnn is a phone model here

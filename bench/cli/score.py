@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from bench import zoo
 from bench.cli.base import json_option, print_json
 from bench.report.contract import load_report
 from bench.report.scores import load_reference, score_report
@@ -21,7 +22,8 @@ def score(report_path: Path, reference: Path | None, as_json: bool) -> None:
     """Score a saved report: 1000 x geometric mean of reference p90 / measured p90 per
     category and precision (the reference device scores 1000; see the README)."""
     scores = score_report(load_report(report_path),
-                          load_reference(str(reference) if reference else None))
+                          load_reference(str(reference) if reference else None),
+                          {spec.name: spec.categories for spec in zoo.list_models()})
     if as_json:
         print_json([asdict(s) | {"partial": s.partial} for s in scores])
         return

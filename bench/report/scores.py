@@ -14,7 +14,8 @@ workloads present and lists the ones left out. The geometric mean weighs every w
 alike whatever its absolute latency, and the score of a ratio is the ratio of the scores.
 
 The reference is ``reports/baselines/reference.json``, a report of the built-in suite
-measured on the machine named in its host fields (``edgebench run --device host``); it is
+measured on the machine named in its host fields (the command is in the README, "Scores");
+a category is scored on the reference workloads whose manifests name it. The reference is
 regenerated when the suite grows, which changes every score, so scores are only compared
 across the same reference (its ``content_hash`` is part of every score).
 """
@@ -22,6 +23,7 @@ across the same reference (its ``content_hash`` is part of every score).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bench.report.contract import load_report
@@ -67,13 +69,21 @@ def _why_not(ref: RunResult, got: RunResult | None) -> str | None:
     return None
 
 
-def score_report(report: Report, reference: Report) -> list[Score]:
-    """One score per precision found in the reference, for the report's device category."""
+def score_report(report: Report, reference: Report,
+                 categories: Mapping[str, Sequence[str]] | None = None) -> list[Score]:
+    """One score per precision found in the reference, for the report's device category.
+
+    ``categories`` maps a suite model to the product categories its manifest names; a
+    reference workload whose model is not for the report's category is not part of that
+    category's score (a model missing from the map counts for every category)."""
     measured = {(r.model, r.precision, r.scenario): r for r in report.results}
+    category = report.device.category
+    own = [r for r in reference.results
+           if categories is None or category in categories.get(r.model, (category,))]
     scores = []
-    for precision in sorted({r.precision for r in reference.results}):
+    for precision in sorted({r.precision for r in own}):
         logs, names, missing = [], [], []
-        for ref in (r for r in reference.results if r.precision == precision):
+        for ref in (r for r in own if r.precision == precision):
             if ref.latency_ms is None or not ref.valid:
                 continue  # a reference workload that did not measure cannot be scored
             got = measured.get((ref.model, ref.precision, ref.scenario))
