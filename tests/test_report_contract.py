@@ -117,3 +117,15 @@ def test_versions() -> None:
     assert parse_version(SCHEMA_VERSION) >= (1, 1, 0)
     with pytest.raises(ValueError):
         parse_version("1.2")
+
+
+def test_an_edit_that_keeps_every_value_is_still_caught(tmp_path) -> None:
+    # re-indenting keeps every value (so the content hash still matches) but changes bytes
+    raw = GOLDEN.read_bytes()
+    edited = tmp_path / "report.json"
+    edited.write_text(json.dumps(json.loads(raw), indent=4) + "\n")
+    with pytest.raises(IntegrityError, match="bytes differ"):
+        load_report(edited)
+    same = tmp_path / "same.json"
+    same.write_bytes(raw)
+    assert load_report(same).content_hash == load_report(GOLDEN).content_hash

@@ -129,10 +129,26 @@ def parse_report(text: str | bytes, source: str) -> Report:
     return validate_document(data, source)
 
 
+def check_bytes(raw: bytes, report: Report, source: str) -> None:
+    """A sealed report of this schema version must be byte for byte what edgebench writes
+    for its content. The hash covers values, and some edits keep every value (the 17th digit
+    of a float, say); this catches those too, so no byte of a sealed file changes unseen."""
+    if report.content_hash is None or report.schema_version != SCHEMA_VERSION:
+        return
+    from bench.report.json_report import render_json  # the writer imports this module
+
+    if render_json(report, validate=False) != raw:
+        raise IntegrityError(f"{source}: the file's bytes differ from what edgebench wrote for "
+                             "its content; it was changed after it was written")
+
+
 def load_report(path: Path) -> Report:
-    """Read a saved ``report.json``: a ``SpecError`` names the file and the field."""
+    """Read a saved ``report.json``: a ``SpecError`` names the file and the field; an
+    ``IntegrityError`` says it was changed after it was written."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise SpecError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return parse_report(raw, str(path))
+    report = parse_report(raw, str(path))
+    check_bytes(raw, report, str(path))
+    return report
