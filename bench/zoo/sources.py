@@ -12,7 +12,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bench.errors import SpecError, UsageError
+from google.protobuf.message import EncodeError
+
+from bench.errors import RunError, SpecError, UsageError
 from bench.files import write_atomic
 from bench.spec import BuilderSource, FileSource, ModelSpec, PackageSource, UrlSource
 from bench.zoo.builders import builder_code, get_builder
@@ -29,6 +31,11 @@ class PackageMissingError(UsageError):
     """A package source whose pip distribution is not installed."""
 
 
+class ModelTooLargeError(RunError):
+    """A built model over protobuf's 2 GiB limit for one ONNX file (its weights would have to
+    go to an external data file, which the zoo does not write yet)."""
+
+
 def build_from_builder(spec: ModelSpec, source: BuilderSource, manifest: Path) -> Path:
     try:
         builder = get_builder(source.builder)
@@ -37,7 +44,13 @@ def build_from_builder(spec: ModelSpec, source: BuilderSource, manifest: Path) -
     key = build_key(source.builder, source.params, builder_code())
     target = cache_dir() / f"{spec.name}-fp32-{key}.onnx"
     if not target.exists():
-        write_atomic(target, builder(source.params).SerializeToString())
+        try:
+            data = builder(source.params).SerializeToString()
+        except EncodeError:  # raised past protobuf's 2 GiB limit, by onnx's checker or here
+            raise ModelTooLargeError(
+                f"{manifest}: {spec.name} is larger than the 2 GiB an ONNX file can hold; "
+                "building models with external weight data is not supported yet") from None
+        write_atomic(target, data)
     return target
 
 
