@@ -19,6 +19,9 @@ Messages name the file, field or model and say what to do, in one or two lines.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class EdgebenchError(Exception):
     """Base of every error edgebench raises on purpose."""
@@ -62,3 +65,9 @@ class IntegrityError(EdgebenchError):
 
 class SignatureError(IntegrityError):
     """A report's signature is missing, does not match its content, or is another key's."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or "" when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

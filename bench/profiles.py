@@ -7,13 +7,12 @@ replaces the parent's field as a whole. Chains are followed; a cycle is an error
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from bench.errors import ProfileNotFoundError, SpecError, UsageError
+from bench.errors import ProfileNotFoundError, SpecError, UsageError, did_you_mean
 from bench.resources import data_dir
 from bench.spec import DeviceProfile
 from bench.spec.base import format_validation_error, read_mapping
@@ -31,8 +30,7 @@ def _parent_path(ref: object, child: Path) -> Path:
         path = sibling if sibling.is_file() else data_dir("devices") / f"{ref}.yaml"
     if not path.is_file():
         names = sorted(p.stem for p in data_dir("devices").glob("*.yaml"))
-        close = difflib.get_close_matches(ref, names, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(ref, names)
         raise SpecError(f"{child}: extends: no profile {ref!r}{hint}; "
                         "give a built-in name or a YAML path")
     return path
@@ -85,8 +83,7 @@ def _unknown_models(refs: list[str], path: Path | str) -> list[str]:
     for index, ref in enumerate(refs):
         if not ref or ref in known or (ref.endswith(".onnx") and Path(ref).is_file()):
             continue
-        close = difflib.get_close_matches(ref, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(ref, known)
         errors.append(f"{path}: workloads.{index}.model: unknown model {ref!r}{hint}; "
                       "see 'edgebench models list'")
     return errors
@@ -134,8 +131,7 @@ def load_profile(ref: str) -> tuple[DeviceProfile, str]:
         return read_profile(path), str(path)
     builtins = builtin_profiles()
     if ref not in builtins:
-        close = difflib.get_close_matches(ref, list(builtins), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(ref, builtins)
         raise ProfileNotFoundError(
             f"unknown device profile {ref!r}{hint}; see 'edgebench devices list'"
         )

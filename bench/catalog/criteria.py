@@ -6,11 +6,10 @@ criteria file is a one-line error before anything is judged.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 
 from bench.catalog.metrics import METRICS, UNITS, compatible
-from bench.errors import SpecError, UsageError
+from bench.errors import SpecError, UsageError, did_you_mean
 from bench.resources import data_dir
 from bench.spec import load_spec
 from bench.spec.criteria import CriteriaSpec
@@ -30,8 +29,7 @@ def check_criteria(spec: CriteriaSpec, path: Path) -> CriteriaSpec:
             metric = METRICS.get(criterion.metric)
             if metric is None:
                 known = [name for name, m in METRICS.items() if m.available()]
-                close = difflib.get_close_matches(criterion.metric, known, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                hint = did_you_mean(criterion.metric, known)
                 raise SpecError(f"{where}.metric: unknown metric {criterion.metric!r}{hint}; "
                                 f"known: {', '.join(known)}")
             if not metric.available():

@@ -6,14 +6,13 @@ error that names the file and the field.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Literal, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bench.errors import SpecError
+from bench.errors import SpecError, did_you_mean
 
 Category = Literal["phone", "pc", "wearable", "all-in-one"]
 CATEGORIES: tuple[str, ...] = ("phone", "pc", "wearable", "all-in-one")
@@ -56,10 +55,7 @@ def format_validation_error(path: Path, error: ValidationError,
         where = ".".join(str(part) for part in item["loc"]) or "(top level)"
         message = item["msg"]
         if item["type"] == "extra_forbidden":
-            message = "unknown field"
-            close = difflib.get_close_matches(str(item["loc"][-1]), known, n=1)
-            if close:
-                message += f" (did you mean {close[0]!r}?)"
+            message = "unknown field" + did_you_mean(str(item["loc"][-1]), known)
         elif item["type"] == "literal_error":
             message += f", not {item['input']!r}"
         lines.append(f"{path}: {where}: {message}")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from pathlib import Path
 
-from bench.errors import ModelNotFoundError, SpecError
+from bench.errors import ModelNotFoundError, SpecError, did_you_mean
 from bench.resources import data_dir
 from bench.spec import ModelSpec, load_spec
 
@@ -58,8 +57,7 @@ def get_manifest(name: str) -> tuple[ModelSpec, Path]:
     try:
         return suite()[name]
     except KeyError:
-        close = difflib.get_close_matches(name, list(suite()), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(name, suite())
         raise ModelNotFoundError(
             f"unknown model {name!r}{hint}: not in the suite (see 'edgebench models list') "
             "and not a path to an .onnx file"
