@@ -38,8 +38,7 @@ from bench.scenarios.base import RunFn, Tick
 from bench.scenarios.token_generation import check_decoder
 from bench.spec import RunSettings
 from bench.stats import MIN_QUERIES_FOR_PERCENTILE, LatencySummary, window_throughput
-from bench.zoo.cache import file_sha256
-from bench.zoo.graph import GraphInput
+from bench.zoo.graph import GraphInput, model_sha256
 from bench.zoo.inputs import InputPlan
 
 HEADLINES = {
@@ -225,7 +224,7 @@ def run_beside(name: str, path: Path, opened: session.OpenedSession,
         expected = dict(zip(ref_names, ref.run(None, dict(feeds))))
         got = opened.session.run(None, dict(feeds))
         conformance = check_outputs(session.output_names(opened.session), got, expected,
-                                    settings.precision, str(reference), file_sha256(reference),
+                                    settings.precision, str(reference), model_sha256(reference),
                                     tolerance)
         reasons = failure_reasons(conformance)
     profile = None

@@ -7,8 +7,7 @@ from pathlib import Path
 
 from bench.errors import UsageError
 from bench.spec import ModelSpec
-from bench.zoo.cache import file_sha256
-from bench.zoo.graph import GraphInput, graph_inputs, load_graph
+from bench.zoo.graph import GraphInput, graph_inputs, load_graph, model_sha256
 from bench.zoo.manifests import get_manifest, list_models, suite
 from bench.zoo.precision import build_variant
 from bench.zoo.sources import fp32_file
@@ -52,7 +51,7 @@ def build(spec: ModelSpec, manifest: Path, precision: str = "fp32") -> Path:
     path = fp32_file(spec, manifest)
     if precision == "fp32":
         return path
-    return build_variant(spec, path, file_sha256(path), precision)
+    return build_variant(spec, path, model_sha256(path), precision)
 
 
 def resolve(ref: str, precision: str = "fp32") -> ResolvedModel:
@@ -64,9 +63,10 @@ def resolve(ref: str, precision: str = "fp32") -> ResolvedModel:
                              f"{ref} runs as the file it is (convert it yourself, or use fp32)")
         path = Path(ref)
         model = load_graph(path)
-        return ResolvedModel(path.stem, path, file_sha256(path), tuple(graph_inputs(model, path)))
+        return ResolvedModel(path.stem, path, model_sha256(path, model),
+                             tuple(graph_inputs(model, path)))
     spec, manifest = get_manifest(ref)
     path = build(spec, manifest, precision)
     model = load_graph(path)
-    return ResolvedModel(spec.name, path, file_sha256(path), tuple(graph_inputs(model, path)),
-                         spec, precision, spec.sha256)
+    return ResolvedModel(spec.name, path, model_sha256(path, model),
+                         tuple(graph_inputs(model, path)), spec, precision, spec.sha256)

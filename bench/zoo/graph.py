@@ -1,7 +1,12 @@
-"""Reading an ONNX file: checks that it is a whole, valid model and lists its inputs."""
+"""Reading an ONNX file: checks that it is a whole, valid model and lists its inputs.
+
+A model may keep its weights in external data files beside it (ONNX's external data: a
+tensor names a file, an offset and a length). Those files are part of the model: checked to
+exist and to be long enough, and hashed with it (``model_sha256``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +15,7 @@ import onnx
 from onnx import helper
 
 from bench.errors import ModelFileError
+from bench.zoo.cache import file_sha256
 
 Dim = int | str | None  # a fixed size, a named symbolic dim, or an unnamed dynamic dim
 
@@ -41,13 +47,66 @@ def load_graph(path: Path) -> onnx.ModelProto:
         ) from None
     if not model.graph.node and not model.graph.output:
         raise ModelFileError(f"{path}: not a valid ONNX model (no graph; truncated or not ONNX)")
-    try:
-        onnx.checker.check_model(model)
+    external = external_data(model)
+    try:  # by path when weights live outside: the checker then finds the data files
+        onnx.checker.check_model(str(path) if external else model)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelFileError(
             f"{path}: invalid ONNX model (truncated or corrupt?): {first}") from None
+    _check_external_lengths(path, external)
     return model
+
+
+def _tensors(graph: onnx.GraphProto) -> Iterator[onnx.TensorProto]:
+    """Every tensor of a graph: initializers and tensor attributes, subgraphs included."""
+    yield from graph.initializer
+    for node in graph.node:
+        for attr in node.attribute:
+            if attr.HasField("t"):
+                yield attr.t
+            yield from attr.tensors
+            if attr.HasField("g"):
+                yield from _tensors(attr.g)
+            for sub in attr.graphs:
+                yield from _tensors(sub)
+
+
+def external_data(model: onnx.ModelProto) -> dict[str, int]:
+    """The external data files ``model`` reads (relative to its folder), in order of first
+    use, each with the length it needs (the end of its furthest tensor)."""
+    needed: dict[str, int] = {}
+    for tensor in _tensors(model.graph):
+        if tensor.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        entry = {item.key: item.value for item in tensor.external_data}
+        end = int(entry.get("offset", 0)) + int(entry.get("length", 0))
+        location = entry.get("location", "")
+        needed[location] = max(needed.get(location, 0), end)
+    return needed
+
+
+def _check_external_lengths(path: Path, external: dict[str, int]) -> None:
+    for location, end in external.items():
+        size = (path.parent / location).stat().st_size
+        if size < end:
+            raise ModelFileError(
+                f"{path}: external data {location} is truncated ({size} bytes, its tensors "
+                f"need {end}); rebuild or copy the model again with its data file")
+
+
+def model_files(path: Path, model: onnx.ModelProto | None = None) -> list[Path]:
+    """``path`` and the external data files its model reads (``model``: loaded already)."""
+    if model is None:
+        model = onnx.load(str(path), load_external_data=False)
+    return [path, *(path.parent / location for location in external_data(model))]
+
+
+def model_sha256(path: Path, model: onnx.ModelProto | None = None) -> str:
+    """The sha256 of the model file followed by its external data files in order of first
+    use; for a self-contained file (almost every model) just the file's sha256. By hand:
+    ``cat model.onnx model.onnx.data | sha256sum``."""
+    return file_sha256(*model_files(path, model))
 
 
 def graph_inputs(model: onnx.ModelProto, path: Path) -> list[GraphInput]:

@@ -29,9 +29,8 @@ import numpy as np
 import onnx
 
 from bench.errors import EdgebenchError, RunError
-from bench.files import write_atomic
 from bench.spec import ModelSpec
-from bench.zoo.cache import cache_dir
+from bench.zoo.cache import cache_dir, write_model
 from bench.zoo.graph import graph_inputs
 from bench.zoo.inputs import generate_inputs, plan_inputs
 
@@ -125,7 +124,7 @@ def build_variant(spec: ModelSpec, fp32: Path, fp32_sha256: str, precision: str)
         return target
     try:
         if precision == "fp16":
-            write_atomic(target, to_fp16(onnx.load(str(fp32))).SerializeToString())
+            write_model(target, to_fp16(onnx.load(str(fp32))))
             return target
         with tempfile.TemporaryDirectory(dir=cache_dir(), prefix=".quantize.") as tmp:
             out = Path(tmp) / "model.onnx"

@@ -12,13 +12,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from google.protobuf.message import EncodeError
-
-from bench.errors import RunError, SpecError, UsageError
-from bench.files import write_atomic
+from bench.errors import SpecError, UsageError
 from bench.spec import BuilderSource, FileSource, ModelSpec, PackageSource, UrlSource
 from bench.zoo.builders import builder_code, get_builder
-from bench.zoo.cache import build_key, cache_dir, file_sha256
+from bench.zoo.cache import build_key, cache_dir, write_model
 
 DOWNLOAD_TIMEOUT_S = 60.0
 
@@ -31,11 +28,6 @@ class PackageMissingError(UsageError):
     """A package source whose pip distribution is not installed."""
 
 
-class ModelTooLargeError(RunError):
-    """A built model over protobuf's 2 GiB limit for one ONNX file (its weights would have to
-    go to an external data file, which the zoo does not write yet)."""
-
-
 def build_from_builder(spec: ModelSpec, source: BuilderSource, manifest: Path) -> Path:
     try:
         builder = get_builder(source.builder)
@@ -43,14 +35,8 @@ def build_from_builder(spec: ModelSpec, source: BuilderSource, manifest: Path) -
         raise SpecError(f"{manifest}: source.builder: {exc}") from None
     key = build_key(source.builder, source.params, builder_code())
     target = cache_dir() / f"{spec.name}-fp32-{key}.onnx"
-    if not target.exists():
-        try:
-            data = builder(source.params).SerializeToString()
-        except EncodeError:  # raised past protobuf's 2 GiB limit, by onnx's checker or here
-            raise ModelTooLargeError(
-                f"{manifest}: {spec.name} is larger than the 2 GiB an ONNX file can hold; "
-                "building models with external weight data is not supported yet") from None
-        write_atomic(target, data)
+    if not target.exists():  # a 1B model's weights go to external data (write_model)
+        write_model(target, builder(source.params))
     return target
 
 
@@ -129,4 +115,4 @@ def fp32_file(spec: ModelSpec, manifest: Path) -> Path:
     return package_file(source, manifest)
 
 
-__all__ = ["DownloadError", "PackageMissingError", "file_sha256", "fp32_file"]
+__all__ = ["DownloadError", "PackageMissingError", "fp32_file"]
