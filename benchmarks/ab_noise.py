@@ -43,7 +43,7 @@ def main() -> None:
         for i, (label, candidate) in enumerate(cases):
             pools: dict[str, list[int]] = {"a": [], "b": []}
 
-            def keep(side: str, sampler):  # record the pooled samples for other metrics
+            def keep(side: str, sampler, pools=pools):  # pool the samples for other metrics
                 def sample():
                     s = sampler()
                     pools[side].extend(s)

@@ -91,9 +91,10 @@ def noise(out: Path, pairs: int) -> None:
         kinds = [p["kind"] for p in result["pairs"]]
         ratios += [p["verdict"]["ratio"] for p in result["pairs"] if p["verdict"]]
         unchanged += all(k == "unchanged" for k in kinds) and code == 0
+        verdicts = [p["verdict"] for p in result["pairs"]]
         print(f"pair {i:2d}: exit {code} {kinds} ratios "
-              f"{[round(p['verdict']['ratio'], 3) for p in result['pairs']]} CIs "
-              f"{[(round(p['verdict']['ci_low'], 3), round(p['verdict']['ci_high'], 3)) for p in result['pairs']]}",
+              f"{[round(v['ratio'], 3) for v in verdicts]} CIs "
+              f"{[(round(v['ci_low'], 3), round(v['ci_high'], 3)) for v in verdicts]}",
               flush=True)
     print(f"no-false-alarm: {unchanged}/{pairs} comparisons unchanged; p90 ratio new/base "
           f"min {min(ratios):.3f} median {np.median(ratios):.3f} max {max(ratios):.3f}")
@@ -111,7 +112,8 @@ def slowdown(out: Path) -> None:
     code, result = compare(base, new)
     v = result["pairs"][0]["verdict"]
     print(f"slowdown: {result['pairs'][0]['kind']}, exit {code}, p90 {v['base_ms']:.3f} -> "
-          f"{v['new_ms']:.3f} ms, ratio {v['ratio']:.2f} CI [{v['ci_low']:.2f}, {v['ci_high']:.2f}]")
+          f"{v['new_ms']:.3f} ms, ratio {v['ratio']:.2f} "
+          f"CI [{v['ci_low']:.2f}, {v['ci_high']:.2f}]")
 
 
 def different_model(out: Path) -> None:

@@ -131,3 +131,14 @@ def test_two_processes_writing_the_same_model_at_once_leave_it_whole(tmp_path: P
     assert [p.read_bytes() for p in model_files(target)] == \
         [p.read_bytes() for p in model_files(alone)]
     load_graph(target)
+
+
+def test_inspection_counts_the_data_file_in_the_model_bytes(external: Path) -> None:
+    from bench.zoo.inspection import profile_file
+
+    inline = external.with_name("inline.onnx")
+    write_model(inline, _decoder())
+    ext, own = profile_file(external), profile_file(inline)
+    assert ext.params == own.params > 0
+    assert ext.file_bytes == sum(p.stat().st_size for p in model_files(external))
+    assert abs(ext.file_bytes - own.file_bytes) < 0.05 * own.file_bytes

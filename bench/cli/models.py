@@ -55,6 +55,10 @@ def models_build(name: str, precision: str) -> None:
     \b
       edgebench models build mobilenet_v2 --precision int8
     """
+    spec, _ = get_manifest(name)
+    if spec.size == "large":
+        click.echo(f"{name} is a large model: its first build takes minutes and several GB of "
+                   "memory; later calls use the cache", err=True)
     built = build_model(name, precision)
     click.echo(f"{built.path}\nsha256 {built.sha256}")
     if built.matches is False:

@@ -28,6 +28,7 @@ import onnx
 from onnx import TensorProto, helper
 
 from bench.errors import ModelFileError
+from bench.zoo.graph import model_files
 
 _WEIGHT_TYPES = {TensorProto.FLOAT, TensorProto.FLOAT16, TensorProto.BFLOAT16,
                  TensorProto.DOUBLE, TensorProto.INT8, TensorProto.UINT8}
@@ -176,11 +177,13 @@ def profile_graph(model: onnx.ModelProto, dims: Mapping[str, int] | None = None,
 
 def profile_file(path: Path, dims: Mapping[str, int] | None = None,
                  shapes: Mapping[str, tuple[int, ...]] | None = None) -> GraphProfile:
-    """Profile an ONNX file; external weight data is not loaded (only its dims are needed)."""
+    """Profile an ONNX file; external weight data is not loaded (only its dims are needed),
+    but its bytes count in ``file_bytes``."""
     if not path.is_file():
         raise ModelFileError(f"{path}: no such file")
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception:  # protobuf's DecodeError and friends
         raise ModelFileError(f"{path}: not a valid ONNX model (truncated, or not ONNX)") from None
-    return profile_graph(model, dims, path.stat().st_size, shapes)
+    size = sum(f.stat().st_size for f in model_files(path, model) if f.is_file())
+    return profile_graph(model, dims, size, shapes)
