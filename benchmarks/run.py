@@ -270,6 +270,10 @@ def check_early_stopping(ms: dict[str, Any]) -> dict[str, Any]:
 
 
 def check_offline_auto(ms: dict[str, Any]) -> dict[str, Any]:
+    """``--concurrency auto`` against an exhaustive sweep of threads x concurrency. The
+    sweep's best is the highest of eight noisy figures (biased up by the noise itself), so
+    the chosen and the best configuration are then measured again side by side, 6 ABBA
+    rounds of 2 s: the ratio is the median of those rounds' ratios."""
     path, feeds = ms["cnn_2ms"]
     batch_feeds = {k: np.concatenate([v] * 4) for k, v in feeds.items()}
     opened = session.open_session(path, 1)
@@ -278,22 +282,32 @@ def check_offline_auto(ms: dict[str, Any]) -> dict[str, Any]:
                     output_names=session.output_names(opened.session))
     settings = _settings(8, scenario="offline", concurrency="auto", batch=4)
     auto = get_scenario("offline").run(opened.session.run, batch_feeds, settings, target=target)
-    auto_rate = throughput(auto)
     exhaustive = []
     fixed = settings.model_copy(update={"concurrency": 1})
-    for threads in (1, 2):
-        run = session.open_session(path, threads).session.run
+    runs = {t: session.open_session(path, t).session.run for t in (1, 2)}
+    for threads, run in runs.items():
         for c in (1, 2, 3, 4):
             rate = throughput(measure_offline(run, batch_feeds, fixed, c))
             exhaustive.append({"threads": threads, "concurrency": c, "samples_per_s": rate})
-    best = max(e["samples_per_s"] for e in exhaustive)
-    ratio = auto_rate / best
-    print(f"offline auto: chose threads {auto.details['threads']} x concurrency "
-          f"{auto.details['concurrency']}, {auto_rate:.1f} samples/s; exhaustive best "
-          f"{best:.1f} samples/s; ratio {ratio:.3f} -> {'PASS' if ratio >= 0.95 else 'FAIL'}"
-          " (bar 0.95)")
-    return {"auto_samples_per_s": auto_rate, "auto_sweep": auto.details["sweep"],
-            "exhaustive": exhaustive, "ratio": ratio, "pass": ratio >= 0.95}
+    best = max(exhaustive, key=lambda e: e["samples_per_s"])
+    chosen = (int(auto.details["threads"]), int(auto.details["concurrency"]))
+    short = _settings(2, scenario="offline", batch=4)
+
+    def rate(config: tuple[int, int]) -> float:
+        return throughput(measure_offline(runs[config[0]], batch_feeds, short, config[1]))
+
+    pairs = interleaved(lambda _: rate(chosen),
+                        lambda _: rate((best["threads"], best["concurrency"])), 6)
+    ratios = [a / b for a, b in pairs]
+    ratio = statistics.median(ratios)
+    print(f"offline auto: chose threads {chosen[0]} x concurrency {chosen[1]} "
+          f"({throughput(auto):.1f} samples/s); exhaustive best threads {best['threads']} x "
+          f"concurrency {best['concurrency']} ({best['samples_per_s']:.1f} samples/s); side "
+          f"by side ratio {ratio:.3f} ({_spread(ratios)}) -> "
+          f"{'PASS' if ratio >= 0.95 else 'FAIL'} (bar 0.95)")
+    return {"auto_samples_per_s": throughput(auto), "auto_sweep": auto.details["sweep"],
+            "exhaustive": exhaustive, "side_by_side": pairs, "ratio": ratio,
+            "pass": ratio >= 0.95}
 
 
 # Suite models whose fp16 and int8 variants must pass the default tolerances: CNNs of every

@@ -145,9 +145,16 @@ def test_offline_auto_sweeps_and_keeps_the_best(monkeypatch: pytest.MonkeyPatch)
     assert offline.sweep_grid(2) == [(1, [1, 2, 4]), (2, [1, 2])]
     assert {(t["threads"], t["concurrency"]) for t in sweep} <= {(1, 1), (1, 2), (1, 4),
                                                                   (2, 1), (2, 2)}
-    best = max(sweep, key=lambda t: t["samples_per_s"])
-    assert (m.details["threads"], m.details["concurrency"]) == (best["threads"],
-                                                                best["concurrency"])
+    # finalists (within 10 % of the best trial) were measured twice more; the winner is the
+    # finalist with the highest median trial (with one finalist: simply the best trial)
+    by_config: dict[tuple[int, int], list[float]] = {}
+    for t in sweep:
+        by_config.setdefault((t["threads"], t["concurrency"]), []).append(t["samples_per_s"])
+    most = max(len(rates) for rates in by_config.values())
+    assert most in (1, 1 + offline.CONFIRM_ROUNDS)
+    finalists = {k: float(np.median(v)) for k, v in by_config.items() if len(v) == most}
+    assert (m.details["threads"], m.details["concurrency"]) == max(finalists,
+                                                                  key=finalists.__getitem__)
 
 
 def test_server_issues_poisson_queries() -> None:
