@@ -81,18 +81,19 @@ def _two_builds(names: list[str], tmp: Path,
                 side_by_side: bool = True) -> tuple[dict[str, str], dict[str, str]]:
     """Two fresh processes build ``names``, side by side or (a 1B model: 5 GB each while it
     is built) one after the other."""
-    procs = [_build_in_fresh_process(names, tmp / "cache0")]
-    if side_by_side:
-        procs.append(_build_in_fresh_process(names, tmp / "cache1"))
-    results = []
-    for i in range(2):
-        if i == len(procs):
-            procs.append(_build_in_fresh_process(names, tmp / f"cache{i}"))
-        out, err = procs[i].communicate(timeout=900)
-        assert procs[i].returncode == 0, err
-        results.append(json.loads(out))
+    def start(i: int) -> subprocess.Popen[str]:
+        return _build_in_fresh_process(names, tmp / f"cache{i}")
+
+    def finish(proc: subprocess.Popen[str], i: int) -> dict[str, str]:
+        out, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, err
         shutil.rmtree(tmp / f"cache{i}")  # a 1B model leaves 4.4 GB per cache
-    return results[0], results[1]
+        return json.loads(out)
+
+    if side_by_side:
+        first, second = start(0), start(1)
+        return finish(first, 0), finish(second, 1)
+    return finish(start(0), 0), finish(start(1), 1)
 
 
 @pytest.fixture(scope="module")

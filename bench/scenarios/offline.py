@@ -169,8 +169,8 @@ def sweep(target: Target, feeds: Mapping[str, np.ndarray], settings: RunSettings
             if rate < last * 1.02:  # no longer growing: larger concurrencies won't help
                 break
             last = rate
-    top = max(t["samples_per_s"] for t in trials)
     ranked = sorted(trials, key=lambda t: -t["samples_per_s"])
+    top = ranked[0]["samples_per_s"]
     finalists = [(int(t["threads"]), int(t["concurrency"])) for t in ranked
                  if t["samples_per_s"] >= (1 - CONFIRM_MARGIN) * top][:MAX_FINALISTS]
     if len(finalists) > 1:

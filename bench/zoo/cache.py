@@ -51,8 +51,9 @@ def file_sha256(*paths: Path) -> str:
     return digest.hexdigest()
 
 
-def _weights_nbytes(model: onnx.ModelProto) -> int:
-    return sum(tensor.ByteSize() for tensor in model.graph.initializer)
+def fits_inline(model: onnx.ModelProto, limit: int = INLINE_WEIGHTS_LIMIT) -> bool:
+    """Whether ``model``'s weights stay inside its .onnx file (else: external data)."""
+    return sum(tensor.ByteSize() for tensor in model.graph.initializer) < limit
 
 
 def _fsync(path: Path) -> None:
@@ -65,7 +66,7 @@ def write_model(target: Path, model: onnx.ModelProto,
     """Write ``model`` to ``target`` atomically; past ``inline_limit`` bytes of weights, with
     its weights in ``target.name + '.data'`` (checked by path before it is put in place).
     The model's weights are moved out of ``model`` in that case."""
-    if _weights_nbytes(model) < inline_limit:
+    if fits_inline(model, inline_limit):
         write_atomic(target, model.SerializeToString())
         return
     data_name = target.name + EXTERNAL_DATA_SUFFIX

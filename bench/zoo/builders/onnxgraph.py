@@ -8,7 +8,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from bench.zoo.cache import INLINE_WEIGHTS_LIMIT
+from bench.zoo.cache import fits_inline
 
 OPSET = 17
 IR_VERSION = 8  # the IR of opset 17; pinned so older onnxruntime builds load the files
@@ -32,10 +32,6 @@ class Weights:
         self.initializers.append(numpy_helper.from_array(array, name))
         return name
 
-    @property
-    def nbytes(self) -> int:
-        return sum(len(tensor.raw_data) for tensor in self.initializers)
-
     def drain(self) -> Iterator[TensorProto]:
         """The initializers in order, each let go once taken: a model moves them in without
         holding a second copy of every weight (a 1B model's 4.4 GB)."""
@@ -53,7 +49,6 @@ def make_model(
 ) -> onnx.ModelProto:
     """The model, checked here unless its weights are past what one ONNX file can hold (those
     are checked by path once written with external data: ``bench.zoo.cache.write_model``)."""
-    inline = weights.nbytes < INLINE_WEIGHTS_LIMIT
     graph = helper.make_graph(list(nodes), name, list(inputs), list(outputs))
     model = helper.make_model(
         graph,
@@ -64,6 +59,6 @@ def make_model(
     model.ir_version = IR_VERSION
     for tensor in weights.drain():
         model.graph.initializer.append(tensor)
-    if inline:
+    if fits_inline(model):
         onnx.checker.check_model(model)
     return model
