@@ -142,3 +142,11 @@ def test_inspection_counts_the_data_file_in_the_model_bytes(external: Path) -> N
     assert ext.params == own.params > 0
     assert ext.file_bytes == sum(p.stat().st_size for p in model_files(external))
     assert abs(ext.file_bytes - own.file_bytes) < 0.05 * own.file_bytes
+
+
+def test_a_built_model_is_named_after_the_model_not_its_cache_key() -> None:
+    """The .onnx names its data file, so a name carrying the cache key (which hashes the
+    builder code) would change the 1B model's sha256 whenever any builder code changed."""
+    built = resolve("llm_decoder_tiny").path
+    assert built.name == "llm_decoder_tiny.onnx"
+    assert built.parent.name.startswith("llm_decoder_tiny-fp32-")

@@ -69,6 +69,7 @@ def write_model(target: Path, model: onnx.ModelProto,
     if fits_inline(model, inline_limit):
         write_atomic(target, model.SerializeToString())
         return
+    target.parent.mkdir(parents=True, exist_ok=True)
     data_name = target.name + EXTERNAL_DATA_SUFFIX
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}.") as tmp:
         staged = Path(tmp) / target.name

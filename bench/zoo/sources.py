@@ -34,7 +34,9 @@ def build_from_builder(spec: ModelSpec, source: BuilderSource, manifest: Path) -
     except SpecError as exc:
         raise SpecError(f"{manifest}: source.builder: {exc}") from None
     key = build_key(source.builder, source.params, builder_code())
-    target = cache_dir() / f"{spec.name}-fp32-{key}.onnx"
+    # a folder per build, the file named after the model: a model with external data names
+    # its data file inside the .onnx, so the name (and the sha256) must not carry the key
+    target = cache_dir() / f"{spec.name}-fp32-{key}" / f"{spec.name}.onnx"
     if not target.exists():  # a 1B model's weights go to external data (write_model)
         write_model(target, builder(source.params))
     return target
