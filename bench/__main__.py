@@ -1,3 +1,6 @@
+"""``python -m bench``: the edgebench command line."""
+
 from bench.cli import main
 
-main(prog_name="edgebench")
+if __name__ == "__main__":
+    main(prog_name="edgebench")

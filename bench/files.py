@@ -1,7 +1,9 @@
-"""Atomic file writes: a reader sees the old file or the whole new one, never a part."""
+"""Files: atomic writes (a reader sees the old file or the whole new one, never a part) and
+the one content hash of files edgebench computes."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -28,3 +30,13 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def file_sha256(*paths: Path) -> str:
+    """The sha256 of the files' bytes one after the other (``cat A B | sha256sum``)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()

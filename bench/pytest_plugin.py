@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from bench.result import RunResult
+    from bench.result.models import RunResult
     from bench.spec import RunSettings, Workload
 
 SUITE_OPTION = "--edgebench-suite"
-_SUITE_MODULE = Path(__file__).with_name("pytest_suite.py")
+_SUITE_MODULE = Path(__file__).parent / "ci" / "pytest_suite.py"
 _PROFILE = pytest.StashKey["DeviceProfile"]()
 
 
@@ -66,7 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if ref is None:
         return
     from bench.errors import EdgebenchError
-    from bench.profiles import load_profile
+    from bench.spec.profiles import load_profile
 
     try:
         profile, _ = load_profile(ref)
@@ -130,7 +130,7 @@ class EdgebenchFixture:
         from pytest_benchmark.fixture import FixtureAlreadyUsed
 
         from bench.errors import EdgebenchError
-        from bench.runner import run_one
+        from bench.measure.run import run_one
         from bench.spec import RunSettings
 
         bm = self._benchmark
@@ -162,9 +162,9 @@ def _record(benchmark: Any, result: RunResult, settings: RunSettings) -> None:
     """Attach ``result``'s latencies to pytest-benchmark as its fixture attaches rounds."""
     from pytest_benchmark.stats import Metadata
 
-    import bench
+    from bench._version import __version__
 
-    benchmark.extra_info.update(_extra_info(result, bench.__version__))
+    benchmark.extra_info.update(_extra_info(result, __version__))
     metadata = Metadata(benchmark, iterations=1, options={
         "timer": "time.perf_counter_ns", "disable_gc": True, "warmup": settings.warmup,
         "min_time": settings.duration_s, "max_time": settings.max_duration_s,

@@ -16,8 +16,8 @@ import sys
 import tempfile
 from collections import Counter
 
-from bench.ab import command_sampler, interleave
-from bench.report.compare import classify
+from bench.ci.ab import command_sampler, interleave
+from bench.result.compare import classify
 
 
 def commands(folder: str, core: int) -> tuple[str, str]:

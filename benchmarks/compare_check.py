@@ -50,8 +50,8 @@ CHUNKS, CHUNK_S = 12, 0.25
 def _merge(chunks: list) -> object:
     """One report from chunk reports of the same models: samples concatenated in order,
     summaries recomputed from them."""
-    from bench.result import LatencyMs
-    from bench.stats import LatencySummary
+    from bench.result.models import LatencyMs
+    from bench.stats.summary import LatencySummary
 
     results = []
     for parts in zip(*(c.results for c in chunks)):

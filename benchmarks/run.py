@@ -47,13 +47,13 @@ import onnx
 from onnx import numpy_helper
 
 import bench
-from bench import session
+from bench.device import host, session
 from bench.files import write_atomic
-from bench.scenarios import Target, get_scenario
-from bench.scenarios.base import ENDED_BY_CI
-from bench.scenarios.offline import measure_offline, throughput
+from bench.measure.scenarios import Target, get_scenario
+from bench.measure.scenarios.base import ENDED_BY_CI
+from bench.measure.scenarios.offline import measure_offline, throughput
 from bench.spec import RunSettings
-from bench.stats import nearest_rank
+from bench.stats.summary import nearest_rank
 from bench.zoo import resolve
 from bench.zoo.builders import get_builder
 
@@ -161,7 +161,7 @@ def check_loadgen(ms: dict[str, Any]) -> dict[str, Any]:
     schedule, so one fixed schedule per side would be a bias no repetition removes); the
     ratio of the mean p99s."""
     try:
-        from bench.loadgen import run_loadgen
+        from bench.measure.loadgen import run_loadgen
     except ImportError:
         return {"skipped": "mlperf_loadgen not installed"}
     path, feeds = ms["cnn_2ms"]
@@ -370,7 +370,7 @@ def main() -> int:
     SCALE = 0.1 if args.quick else 1.0
     folder = Path(tempfile.mkdtemp("-bench-models"))
     ms = models(folder)
-    results: dict[str, Any] = {"quick": args.quick, "host": bench.host.fingerprint().model_dump()}
+    results: dict[str, Any] = {"quick": args.quick, "host": host.fingerprint().model_dump()}
     for name in args.checks or list(CHECKS):
         results[name] = CHECKS[name](ms)
     write_atomic(args.out, (json.dumps(results, indent=2, default=float) + "\n").encode())

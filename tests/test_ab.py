@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from bench.ab import command_sampler, interleave, model_sampler, order
+from bench.ci.ab import command_sampler, interleave, model_sampler, order
 from bench.cli import cli
 from bench.errors import RunError, UsageError
 

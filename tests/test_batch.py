@@ -16,9 +16,9 @@ import psutil
 import pytest
 import yaml
 
-from bench.batch import dry_run, run_batch
-from bench.batch.journal import JOURNAL_NAME
 from bench.errors import ModelNotFoundError, ProfileNotFoundError, SpecError
+from bench.lab.batch import dry_run, run_batch
+from bench.lab.batch.journal import JOURNAL_NAME
 
 FAST = {"duration_s": 0.05, "min_queries": 5, "warmup": 1}
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.batch import LocalExecutor
-from bench.batch.cluster import device_capacity, device_nodes, device_of, device_resource
-from bench.batch.executors import build_executor
-from bench.batch.ray_executor import RayExecutor
 from bench.errors import UsageError
+from bench.lab.batch import LocalExecutor
+from bench.lab.batch.cluster import device_capacity, device_nodes, device_of, device_resource
+from bench.lab.batch.executors import build_executor
+from bench.lab.batch.ray_executor import RayExecutor
 
 
 def node(node_id: str, alive: bool = True, **resources: float) -> dict[str, object]:

@@ -22,13 +22,13 @@ import yaml
 
 pytest.importorskip("ray", reason="needs Ray: pip install 'edgebench[fleet]'")
 
-from bench.batch import run_batch  # noqa: E402
-from bench.batch.cluster import fleet_status  # noqa: E402
-from bench.batch.journal import JOURNAL_NAME  # noqa: E402
-from bench.batch.ray_executor import PLACEMENT_NAME, RayExecutor  # noqa: E402
-from bench.catalog.store import Catalog  # noqa: E402
 from bench.errors import UsageError  # noqa: E402
-from bench.report.json_report import read_report  # noqa: E402
+from bench.lab.batch import run_batch  # noqa: E402
+from bench.lab.batch.cluster import fleet_status  # noqa: E402
+from bench.lab.batch.journal import JOURNAL_NAME  # noqa: E402
+from bench.lab.batch.ray_executor import PLACEMENT_NAME, RayExecutor  # noqa: E402
+from bench.lab.catalog.store import Catalog  # noqa: E402
+from bench.result.contract import load_report  # noqa: E402
 from tests.fleet_cluster import LocalFleet  # noqa: E402
 
 pytestmark = pytest.mark.ray
@@ -147,7 +147,7 @@ def kill_when_running(fleet: LocalFleet, device: str, target: str,
         while time.monotonic() < deadline:
             for proc in psutil.process_iter(["cmdline"]):
                 try:
-                    if ("bench.batch.child" not in " ".join(proc.info["cmdline"] or [])
+                    if ("bench.lab.batch.child" not in " ".join(proc.info["cmdline"] or [])
                             or proc.environ().get("EDGEBENCH_TEST_TRACE") != marker):
                         continue
                     keys = traced(fleet, device)
@@ -182,7 +182,7 @@ def test_a_killed_worker_retries_its_run_once_and_the_batch_completes(
     assert all(status == "ok" for _, status, _ in results), results
     with Catalog.open(tmp_path / "catalog.sqlite") as catalog:
         for run in json.loads((out / "batch.json").read_text())["runs"]:
-            catalog.add(read_report(out / run["report"]))
+            catalog.add(load_report(out / run["report"]))
         assert catalog.count() == 8
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import bench
-from bench.catalog import signing
 from bench.errors import IntegrityError, SignatureError, UsageError
+from bench.lab.catalog import signing
 from bench.report import write_report
-from bench.report.json_report import read_report
+from bench.result.contract import load_report
 from bench.spec import RunSettings
 
 
@@ -37,7 +37,7 @@ def test_keys_are_written_private(key_pair: signing.KeyPair) -> None:
 
 
 def test_sign_then_verify(report_file: Path, key_pair: signing.KeyPair) -> None:
-    signed = signing.sign_report(read_report(report_file),
+    signed = signing.sign_report(load_report(report_file),
                                  signing.load_private_key(key_pair.private))
     public = signing.load_public_key(key_pair.public)
     assert signing.verify_report(signed, [public]) == key_pair.fingerprint
@@ -45,13 +45,13 @@ def test_sign_then_verify(report_file: Path, key_pair: signing.KeyPair) -> None:
     with pytest.raises(SignatureError, match="not a trusted key"):
         signing.verify_report(signed, [signing.load_public_key(other.public)])
     with pytest.raises(SignatureError, match="not signed"):
-        signing.verify_report(read_report(report_file), [public])
+        signing.verify_report(load_report(report_file), [public])
 
 
 def test_flipping_any_byte_of_a_signed_report_fails_verification(
         tmp_path: Path, report_file: Path, key_pair: signing.KeyPair) -> None:
     signed_path = tmp_path / "signed.json"
-    signed = signing.sign_report(read_report(report_file),
+    signed = signing.sign_report(load_report(report_file),
                                  signing.load_private_key(key_pair.private))
     write_report(signed, tmp_path)  # report.json
     data = (tmp_path / "report.json").read_bytes()
@@ -62,7 +62,7 @@ def test_flipping_any_byte_of_a_signed_report_fails_verification(
         flipped[pos] ^= 0x01
         signed_path.write_bytes(bytes(flipped))
         with pytest.raises((IntegrityError, UsageError)):  # changed content, or not a report
-            signing.verify_report(read_report(signed_path), public)
+            signing.verify_report(load_report(signed_path), public)
 
 
 def test_cli_sign_verify_and_a_flipped_digit(tmp_path: Path, report_file: Path,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import bench
-from bench.catalog.site import leaderboards, write_site
-from bench.catalog.store import Catalog
-from bench.result import DeviceInfo, Report
+from bench.lab.catalog.site import leaderboards, write_site
+from bench.lab.catalog.store import Catalog
+from bench.result.models import DeviceInfo, Report
 from bench.spec import RunSettings
 
 EVIL = "<img src=x onerror=alert(1)>"

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 import bench
-from bench.catalog import signing
-from bench.catalog.store import Catalog, DuplicateReportError
 from bench.errors import SignatureError, UsageError
+from bench.lab.catalog import signing
+from bench.lab.catalog.store import Catalog, DuplicateReportError
 from bench.report import write_report
-from bench.result import DeviceInfo, Report
+from bench.result.models import DeviceInfo, Report
 from bench.spec import RunSettings
 
 

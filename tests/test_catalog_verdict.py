@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.catalog.criteria import load_criteria
-from bench.catalog.metrics import METRICS
-from bench.catalog.verdict import best_tier, evaluate, judge
 from bench.errors import SpecError, UsageError
-from bench.result import (
+from bench.lab.catalog.criteria import load_criteria
+from bench.lab.catalog.metrics import METRICS
+from bench.lab.catalog.verdict import best_tier, evaluate, judge
+from bench.result.models import (
     ColdStart,
     DeviceInfo,
     Harness,
@@ -148,7 +148,7 @@ def test_cli_certify(tmp_path: Path, cli_runner) -> None:
 
 
 def test_emulated_runs_and_provider_fallback_are_refused() -> None:
-    from bench.result import Emulation, Execution
+    from bench.result.models import Emulation, Execution
 
     spec = CriteriaSpec.model_validate({"category": "pc", "tiers": [{"name": "t", "criteria": [
         {"model": "a", "metric": "latency_p90", "op": "<=", "threshold": 10}]}]})

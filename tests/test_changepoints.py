@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.changepoints import Segment, find_steps, noise_sigma, segment
+from bench.stats.changepoints import Segment, find_steps, noise_sigma, segment
 
 
 def _series(levels: list[tuple[int, float]], noise: float, seed: int) -> np.ndarray:

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from bench.cli import cli
-from bench.report.json_report import read_report
+from bench.result.contract import load_report
 
 FAST = ["--duration", "0.05", "--min-queries", "5", "--warmup", "1"]
 
@@ -74,7 +74,7 @@ def test_single_stream_with_early_stopping_and_profile(tmp_path: Path) -> None:
     assert prof["top"][0]["op_type"] == "Conv" and prof["runs"] == 20
     assert r["roofline"]["flops_per_query"] == 82_577_920
     assert r["cpu"]["process_mean_pct"] >= 0
-    report = read_report(tmp_path / "report.json")
+    report = load_report(tmp_path / "report.json")
     assert report.results[0].op_profile is not None
     md = (tmp_path / "report.md").read_text()
     assert "Early stopping" in md and "Top operators" in md

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.cli import cli
-from bench.report.contract import load_report, seal
-from bench.report.json_report import render_json
+from bench.result.contract import load_report, render_json, seal
 
 GOLDEN = Path(__file__).parent / "golden" / "report.json"
 

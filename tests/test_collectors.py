@@ -10,14 +10,14 @@ from types import SimpleNamespace
 import pytest
 
 import bench
-from bench.collectors.base import EnergyReading, integrate_watts, list_collectors
-from bench.collectors.battery import BatteryCollector
-from bench.collectors.beside import Beside
-from bench.collectors.energy import summarize_energy
-from bench.collectors.meter import MeterCollector, read_csv_watts
-from bench.collectors.nvml import NvmlCollector, gpus
-from bench.collectors.rapl import RaplCollector, counter_delta
-from bench.collectors.temperature import TemperatureCollector
+from bench.device.collectors.base import EnergyReading, integrate_watts
+from bench.device.collectors.battery import BatteryCollector
+from bench.device.collectors.beside import Beside
+from bench.device.collectors.energy import summarize_energy
+from bench.device.collectors.meter import MeterCollector, read_csv_watts
+from bench.device.collectors.nvml import NvmlCollector, gpus
+from bench.device.collectors.rapl import RaplCollector, counter_delta
+from bench.device.collectors.temperature import TemperatureCollector
 from bench.spec import RunSettings
 from bench.spec.device import EnergyMeter
 
@@ -227,7 +227,3 @@ def test_temperatures_from_thermal_zones(tmp_path: Path) -> None:
     (zone0 / "temp").write_text("60250\n")
     temps = collector.stop()
     assert temps["x86_pkg_temp-0"].model_dump() == {"start": 45.0, "max": 71.5, "end": 60.25}
-
-
-def test_collectors_are_registered_by_name() -> None:
-    assert list_collectors() == ["battery", "meter", "nvml", "rapl", "temperature"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.collectors.cpu import CpuCollector, summarize_cpu
+from bench.device.collectors.cpu import CpuCollector, summarize_cpu
 
 
 def test_summarize_by_hand() -> None:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from onnx import numpy_helper
 
 from bench.cli import cli
-from bench.conformance import TOLERANCES, check_outputs, compare_output
+from bench.measure.conformance import TOLERANCES, check_outputs, compare_output
 from bench.zoo import resolve
 
 
@@ -70,7 +70,7 @@ def test_corrupted_model_is_invalid(tmp_path: Path) -> None:
 
 
 def test_manifest_bounds_override_the_precision_defaults() -> None:
-    from bench.conformance import TOLERANCES, tolerance_for
+    from bench.measure.conformance import TOLERANCES, tolerance_for
 
     assert tolerance_for("int8") == TOLERANCES["int8"]
     own = tolerance_for("int8", max_rel=0.25)

@@ -9,11 +9,11 @@ import psutil
 import pytest
 
 import bench
-from bench.emulation import emulated, emulation_for, over_memory
+from bench.device.emulation import emulated, emulation_for, over_memory
 from bench.errors import UsageError
-from bench.profiles import read_profile
-from bench.result import Emulation
+from bench.result.models import Emulation
 from bench.spec import RunSettings
+from bench.spec.profiles import read_profile
 
 
 def write(tmp_path: Path, extra: str) -> Path:

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from bench.ci.history import SeriesKey, add_report, default_db, regressions, series
 from bench.cli import cli
-from bench.history import SeriesKey, add_report, default_db, regressions, series
-from bench.result import (
+from bench.result.models import (
     DeviceInfo,
     Harness,
     HostInfo,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import psutil
 
-from bench import host
-from bench.collectors.nvml import gpus
-from bench.result import HostInfo
+from bench.device import host
+from bench.device.collectors.nvml import gpus
+from bench.result.models import HostInfo
 from tests.test_collectors import battery, fake_nvml
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.collectors.memory import HWM_METHOD, SAMPLED_METHOD, MemoryCollector
+from bench.device.collectors.memory import HWM_METHOD, SAMPLED_METHOD, MemoryCollector
 
 
 def _status(rss_kb: int, hwm_kb: int) -> str:

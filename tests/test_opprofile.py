@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.opprofile import summarize_trace
+from bench.measure.opprofile import summarize_trace
 
 
 def _node(name: str, op: str, dur: float) -> dict[str, object]:

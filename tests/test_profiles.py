@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 import bench
-from bench import profiles
-from bench.spec import RunSettings
+from bench.spec import RunSettings, profiles
 from bench.zoo import suite
 
 BUILTINS = ["ai-pc", "ai-phone", "all-in-one", "host", "wearable"]
@@ -66,7 +65,7 @@ def test_run_with_no_arguments_still_uses_host(fast_settings: RunSettings) -> No
 
 def test_workload_scenario_and_thread_cap_apply(fast_settings) -> None:
     import bench
-    from bench.runner import usable_cpus
+    from bench.measure.plan import usable_cpus
 
     report = bench.run(device="all-in-one", settings=fast_settings, quick=True)
     by_model = {r.model: r for r in report.results}

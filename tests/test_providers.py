@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import bench
-from bench import session
-from bench.execution import plan_execution
-from bench.providers import CPU, nodes_off_provider, plan_providers, provider_options
+from bench.device import session
+from bench.device.execution import plan_execution
+from bench.device.providers import CPU, nodes_off_provider, plan_providers, provider_options
 from bench.spec import RunSettings
 from bench.spec.device import (
     CpuProvider,
@@ -113,7 +113,7 @@ def test_allow_runs_on_cpu_and_records_the_fallback(tmp_path: Path) -> None:
 
 
 def test_plan_execution_takes_the_profiles_session_settings(tmp_path: Path) -> None:
-    from bench.profiles import read_profile
+    from bench.spec.profiles import read_profile
 
     path = tmp_path / "p.yaml"
     path.write_text("name: p\ncategory: pc\nthreads: {intra_op: 2, inter_op: 3}\n"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bench.errors import UsageError
-from bench.report.compare import compare_reports, parse_threshold
-from bench.report.contract import load_report
+from bench.result.compare import compare_reports, parse_threshold
+from bench.result.contract import load_report
 
 GOLDEN = Path(__file__).parent / "golden" / "report.json"
 

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from bench.errors import IntegrityError, SpecError
-from bench.report.contract import (
+from bench.result.contract import (
     content_hash,
     document_hash,
     load_report,
@@ -17,7 +17,7 @@ from bench.report.contract import (
     parse_version,
     seal,
 )
-from bench.result import SCHEMA_VERSION, report_schema, schema_text
+from bench.result.models import SCHEMA_VERSION, report_schema, schema_text
 
 GOLDEN = Path(__file__).parent / "golden" / "report.json"
 COMMITTED = Path(__file__).parent.parent / "reports" / "schema" / "report.schema.json"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bench.report import write_report
-from bench.report.contract import load_report
+from bench.result.contract import load_report
 
 GOLDEN = Path(__file__).parent / "golden" / "report.json"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",

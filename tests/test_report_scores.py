@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bench.cli import cli
-from bench.report.contract import load_report
-from bench.report.scores import load_reference, score_report
+from bench.result.contract import load_report
+from bench.result.scores import load_reference, score_report
 
 GOLDEN = Path(__file__).parent / "golden" / "report.json"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.report.compare import Verdict, classify
-from bench.report.significance import metric_percentile
+from bench.result.compare import Verdict, classify
+from bench.stats.significance import metric_percentile
 
 
 def _samples(seed: int, n: int = 2000, scale: float = 1.0) -> list[int]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bench.report import get_writer, list_writers, write_report
-from bench.report.contract import load_report
+from bench.result.contract import load_report
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("EDGEBENCH_UPDATE_GOLDEN") == "1"

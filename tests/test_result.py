@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bench.resources import data_dir
-from bench.result import report_schema
+from bench.result.models import report_schema
 
 
 def test_committed_schema_equals_generated() -> None:

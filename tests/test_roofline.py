@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.roofline import count_flops, roofline
+from bench.measure.roofline import count_flops, roofline
 from bench.zoo import resolve
 
 

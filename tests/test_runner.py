@@ -8,7 +8,7 @@ import pytest
 
 import bench
 from bench.errors import InputError
-from bench.scenarios.single_stream import ENDED_BY_MAX_DURATION, ENDED_BY_TARGETS
+from bench.measure.scenarios.single_stream import ENDED_BY_MAX_DURATION, ENDED_BY_TARGETS
 from bench.spec import RunSettings
 from tests.onnx_files import dynamic_conv, mixed_inputs, reshape_to_six
 

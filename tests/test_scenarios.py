@@ -8,16 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import session
-from bench.scenarios import Target, get_scenario, list_scenarios
-from bench.scenarios.base import (
+from bench.device import session
+from bench.measure.scenarios import Target, get_scenario, list_scenarios
+from bench.measure.scenarios.base import (
     ENDED_BY_CI,
     ENDED_BY_MAX_DURATION,
     ENDED_BY_TARGETS,
     Stopper,
 )
 from bench.spec import RunSettings
-from bench.stats import nearest_rank
+from bench.stats.summary import nearest_rank
 from bench.zoo import resolve
 from bench.zoo.inputs import generate_inputs, plan_inputs
 
@@ -136,7 +136,7 @@ def test_offline_two_workers() -> None:
 
 
 def test_offline_auto_sweeps_and_keeps_the_best(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench.scenarios import offline
+    from bench.measure.scenarios import offline
     monkeypatch.setattr(offline, "TRIAL_S", 0.05)
     run, feeds, target = _open("tiny_mlp")
     s = RunSettings(scenario="offline", concurrency="auto", **FAST)
@@ -178,7 +178,7 @@ def test_server_threaded_and_bound_missed() -> None:
 
 
 def test_server_find_max_qps(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bench.scenarios import server
+    from bench.measure.scenarios import server
     monkeypatch.setattr(server, "SEARCH_STEPS", 3)
     run, feeds, target = _open("tiny_mlp")
     s = RunSettings(scenario="server", find_max_qps=True, latency_bound_ms=50,

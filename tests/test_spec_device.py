@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from bench.errors import SpecError
-from bench.profiles import read_profile, validate_files
 from bench.spec.device import DeviceProfile, parse_size
+from bench.spec.profiles import read_profile, validate_files
 
 GOOD = """\
 name: lab-board

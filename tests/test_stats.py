@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bench.stats import LatencySummary, nearest_rank, throughput_per_s
+from bench.stats.summary import LatencySummary, nearest_rank, throughput_per_s
 
 
 def test_single_sample() -> None:

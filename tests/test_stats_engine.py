@@ -1,4 +1,4 @@
-"""bench.stats: confidence intervals, windows and arrivals against hand-worked numbers."""
+"""bench.stats.summary: confidence intervals, windows and arrivals against hand-worked numbers."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import math
 import numpy as np
 import pytest
 
-from bench.stats import (
+from bench.stats.arrivals import poisson_arrivals_ns
+from bench.stats.intervals import ci_ranks, percentile_ci
+from bench.stats.summary import (
     LatencySummary,
-    ci_ranks,
     nearest_rank,
-    percentile_ci,
-    poisson_arrivals_ns,
     throughput_per_s,
     window_throughput,
 )

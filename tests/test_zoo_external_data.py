@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import session
+from bench.device import session
 from bench.errors import ModelFileError
 from bench.zoo import resolve
 from bench.zoo.builders import get_builder

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench import session
+from bench.device import session
 from bench.zoo import resolve
 from bench.zoo.inputs import generate_inputs, plan_inputs
 from bench.zoo.manifests import get_manifest

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import session
+from bench.device import session
 from bench.spec import BuilderSource, PackageSource
 from bench.zoo import list_models, resolve
-from bench.zoo.catalog import manifest_dims
+from bench.zoo.builds import manifest_dims
 from bench.zoo.inputs import generate_inputs, plan_inputs
 from bench.zoo.inspection import profile_file
 from bench.zoo.manifests import get_manifest

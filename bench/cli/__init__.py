@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-import bench
+from bench._version import __version__
 from bench.cli.ab import ab
 from bench.cli.base import EdgebenchGroup
 from bench.cli.batch import batch
@@ -27,7 +27,7 @@ from bench.cli.signing import keys, sign, verify
 
 
 @click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(bench.__version__, prog_name="edgebench")
+@click.version_option(__version__, prog_name="edgebench")
 def cli() -> None:
     """Benchmark ONNX models on this device and write comparable reports.
 

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from bench.ab import command_sampler, interleave
+from bench.ci.ab import command_sampler, interleave
 from bench.cli.base import json_option, print_json
-from bench.report.compare import check_metric, parse_threshold
 from bench.report.table import render_text
+from bench.result.compare import check_metric, parse_threshold
 
 
 @click.command()

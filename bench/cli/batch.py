@@ -9,10 +9,10 @@ from types import FrameType
 
 import click
 
-from bench.batch import dry_run, run_batch
-from bench.batch.executors import DEFAULT_RETRIES, EXECUTORS, build_executor
-from bench.batch.progress import format_seconds, progress_for
 from bench.cli.base import print_json
+from bench.lab.batch import dry_run, run_batch
+from bench.lab.batch.executors import DEFAULT_RETRIES, EXECUTORS, build_executor
+from bench.lab.batch.progress import format_seconds, progress_for
 from bench.report.table import render_text
 
 
@@ -75,7 +75,7 @@ def batch(plan: Path, out: Path | None, resume: bool, dry_run: bool, as_json: bo
         _print_plan(plan, as_json)
         return
     runner = build_executor(executor, address, retries)
-    from bench.batch.expand import load_plan
+    from bench.lab.batch.expand import load_plan
     out = out or Path("reports") / f"batch-{load_plan(plan).name}"
     stop = _StopAfterCurrent()
     previous = signal.signal(signal.SIGINT, stop)

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import click
 
-from bench.catalog.site import write_site
-from bench.catalog.store import Catalog, Entry
 from bench.cli.base import json_option, print_json
-from bench.report.json_report import read_report
+from bench.lab.catalog.site import write_site
+from bench.lab.catalog.store import Catalog, Entry
 from bench.report.table import render_text
+from bench.result.contract import load_report
 from bench.spec import CATEGORIES
 
 _SUMMARY = ("id", "device", "category", "precisions", "tier", "passed", "signed_by", "run_id",
@@ -63,7 +63,7 @@ def add(ctx: click.Context, reports: tuple[Path, ...]) -> None:
     already in the catalog is refused."""
     with _open(ctx) as cat:
         for path in reports:
-            entry = cat.add(read_report(path), str(path))
+            entry = cat.add(load_report(path), str(path))
             verdict = f"pass at tier {entry.tier}" if entry.passed else "fail"
             click.echo(f"added {path} as entry {entry.id}: {entry.device}, {verdict}")
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from bench.catalog.certificate import Certificate, write_certificate
-from bench.catalog.certificate import certify as certify_report
 from bench.cli.base import json_option, print_json
-from bench.report.json_report import read_report
+from bench.lab.catalog.certificate import Certificate, write_certificate
+from bench.lab.catalog.certificate import certify as certify_report
 from bench.report.table import render_text
+from bench.result.contract import load_report
 
 
 def _number(value: float | None) -> str:
@@ -40,7 +40,7 @@ def certify(report_path: Path, criteria: Path | None, tier: str | None, out: Pat
             as_json: bool) -> None:
     """Judge REPORT.json against certification criteria: a verdict and margin per criterion,
     an overall pass or fail (exit 1), and a certificate file."""
-    cert = certify_report(read_report(report_path), criteria, tier)
+    cert = certify_report(load_report(report_path), criteria, tier)
     path = write_certificate(cert, out or report_path.with_name("certificate.json"))
     if as_json:
         print_json({"certificate": str(path), **cert.model_dump(mode="json")})

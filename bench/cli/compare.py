@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from bench.report.compare import check_metric, parse_threshold
 from bench.report.comparison import VIEWS, compare_files
+from bench.result.compare import check_metric, parse_threshold
 
 
 @click.command()

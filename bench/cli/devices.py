@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 import yaml
 
-from bench import host, profiles
 from bench.cli.base import json_option, print_json
-from bench.detect import render_profile, starter_profile
+from bench.device import host
+from bench.device.detect import render_profile, starter_profile
 from bench.errors import SpecError, UsageError
 from bench.files import write_atomic
 from bench.report.table import render_text
-from bench.spec import DeviceProfile
+from bench.spec import DeviceProfile, profiles
 
 
 @click.group()

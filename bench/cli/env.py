@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from bench import host
 from bench.cli.base import json_option, print_json
-from bench.result import schema_text
+from bench.device import host
+from bench.result.models import schema_text
 
 
 @click.command()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from bench.batch.cluster import fleet_status
 from bench.cli.base import json_option, print_json
+from bench.lab.batch.cluster import fleet_status
 from bench.report.table import render_text
 
 

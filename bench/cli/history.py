@@ -7,12 +7,12 @@ from pathlib import Path
 
 import click
 
+from bench.ci.history import METRICS, add_report, default_db, regressions, series, series_keys
 from bench.cli.base import json_option, print_json
 from bench.errors import UsageError
-from bench.history import METRICS, add_report, default_db, regressions, series, series_keys
-from bench.report.compare import parse_threshold
-from bench.report.contract import load_report
 from bench.report.table import render_text
+from bench.result.compare import parse_threshold
+from bench.result.contract import load_report
 
 db_option = click.option(
     "--db", type=click.Path(path_type=Path), envvar="EDGEBENCH_HISTORY_DB",
@@ -59,7 +59,7 @@ def show(model: str, metric: str, plot: Path | None, db: Path | None, as_json: b
                          "'edgebench history add'")
     data = {key.label(): series(db, key, metric) for key in keys}
     if plot is not None:
-        from bench.history_plot import write_svg
+        from bench.ci.history_plot import write_svg
 
         label, points = next(iter(data.items()))
         write_svg(plot, points, label, metric)

@@ -10,7 +10,7 @@ from bench import zoo
 from bench.cli.base import json_option, print_json
 from bench.report.table import render_text
 from bench.spec import CATEGORIES
-from bench.zoo.catalog import build_model
+from bench.zoo.builds import build_model
 from bench.zoo.inspection import GraphProfile, profile_file
 from bench.zoo.manifests import get_manifest
 

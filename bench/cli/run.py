@@ -13,11 +13,11 @@ import bench
 from bench.cli.base import print_json
 from bench.cli.run_options import build_settings, engine_options
 from bench.errors import UsageError
-from bench.progress import LineProgress, SilentProgress
+from bench.measure.progress import LineProgress, SilentProgress
+from bench.measure.run import new_run_id
+from bench.measure.scenarios import list_scenarios
 from bench.report import write_report
 from bench.report.table import render_text, result_row
-from bench.runner import new_run_id
-from bench.scenarios import list_scenarios
 from bench.spec import RunSettings, parse_shapes, parse_values
 
 

@@ -9,8 +9,8 @@ import click
 
 from bench import zoo
 from bench.cli.base import json_option, print_json
-from bench.report.contract import load_report
-from bench.report.scores import load_reference, score_report
+from bench.result.contract import load_report
+from bench.result.scores import load_reference, score_report
 
 
 @click.command()

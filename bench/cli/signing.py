@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from bench.catalog import signing
 from bench.files import write_atomic
-from bench.report.json_report import read_report, render_json
+from bench.lab.catalog import signing
+from bench.result.contract import load_report, render_json
 
 _file = click.Path(path_type=Path, dir_okay=False)
 
@@ -35,7 +35,7 @@ def keys_generate(key_path: Path) -> None:
 def sign(report_path: Path, key_path: Path, out: Path | None) -> None:
     """Sign REPORT.json: an Ed25519 signature over its canonical content."""
     key = signing.load_private_key(key_path)
-    signed = signing.sign_report(read_report(report_path), key)
+    signed = signing.sign_report(load_report(report_path), key)
     write_atomic(out or report_path, render_json(signed))
     click.echo(f"signed {out or report_path} with key {signed.signature.public_key_fingerprint}")
 
@@ -48,5 +48,5 @@ def verify(report_path: Path, pubkey: tuple[Path, ...]) -> None:
     """Check REPORT.json's signature; exit 1 if it is missing, another key's, or the content
     changed after signing."""
     keys_ = [signing.load_public_key(p) for p in pubkey]
-    who = signing.verify_report(read_report(report_path), keys_, str(report_path))
+    who = signing.verify_report(load_report(report_path), keys_, str(report_path))
     click.echo(f"{report_path}: signature ok (key {who})")

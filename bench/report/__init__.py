@@ -1,51 +1,26 @@
 """Writers of reports: each renders a ``Report`` to bytes; only ``write_report`` touches
-files. Writers register by name with :func:`register_writer`."""
+files. Writers register by name in :mod:`bench.report.registry`; importing this package
+registers the built-in ones (listed here, explicitly)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
-from bench.errors import UsageError
 from bench.files import write_atomic
-from bench.report.contract import load_report, seal
-from bench.result import Report
+from bench.report import (  # noqa: F401  (each registers its writer)
+    csv_report,
+    html,
+    json_report,
+    junit,
+    markdown,
+    pytest_benchmark,
+)
+from bench.report.registry import get_writer, list_writers, register_writer
+from bench.result.contract import load_report, seal
+from bench.result.models import Report
 
-Render = Callable[[Report], bytes]
-
-
-@dataclass(frozen=True)
-class Writer:
-    name: str
-    filename: str
-    render: Render
-
-
-_WRITERS: dict[str, Writer] = {}
-
-
-def register_writer(name: str, filename: str) -> Callable[[Render], Render]:
-    def decorate(render: Render) -> Render:
-        if name in _WRITERS:
-            raise ValueError(f"writer {name!r} is already registered")
-        _WRITERS[name] = Writer(name, filename, render)
-        return render
-
-    return decorate
-
-
-def get_writer(name: str) -> Writer:
-    try:
-        return _WRITERS[name]
-    except KeyError:
-        raise UsageError(f"unknown report format {name!r}; choose from "
-                         f"{', '.join(sorted(_WRITERS))}") from None
-
-
-def list_writers() -> list[str]:
-    return sorted(_WRITERS)
-
+__all__ = ["get_writer", "list_writers", "register_writer", "rerender", "write_report"]
 
 DEFAULT_FORMATS = ("json", "md")
 
@@ -75,13 +50,3 @@ def rerender(report_path: Path, fmt: str, output: Path | None = None) -> bytes:
         write_atomic(output, data)
     return data
 
-
-# Writer modules register themselves on import; list them here, explicitly.
-from bench.report import (  # noqa: E402,F401
-    csv_report,
-    html,
-    json_report,
-    junit,
-    markdown,
-    pytest_benchmark,
-)

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from bench.report.compare import Comparison, PairOutcome, compare_reports
-from bench.report.contract import load_report
+from bench.report.escape import markdown
 from bench.report.table import render_text
+from bench.result.compare import Comparison, PairOutcome, compare_reports
+from bench.result.contract import load_report
 
 
 def compare_files(base: Path, new: Path, metric: str = "p90", threshold: float = 0.05,
@@ -48,18 +49,14 @@ def render_table(c: Comparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("|", "\\|").replace("\n", " "))
-
 
 def render_markdown(c: Comparison) -> str:
     lines = ["## edgebench compare", "", _summary(c), "",
              "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
-    lines += ["| " + " | ".join(_md(cell) for cell in _row(p)) + " |" for p in c.pairs]
+    lines += ["| " + " | ".join(markdown(cell) for cell in _row(p)) + " |" for p in c.pairs]
     if c.host_differences:
         lines += ["", "Host differences (base -> new):", ""]
-        lines += [f"- `{field}`: {_md(old)} -> {_md(new)}"
+        lines += [f"- `{field}`: {markdown(old)} -> {markdown(new)}"
                   for field, old, new in c.host_differences]
     return "\n".join(lines) + "\n"
 

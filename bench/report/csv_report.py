@@ -6,8 +6,8 @@ import csv
 import io
 import json
 
-from bench.report import register_writer
-from bench.result import Report, RunResult
+from bench.report.registry import register_writer
+from bench.result.models import Report, RunResult
 
 COLUMNS = (
     "run_id", "created_at", "device", "category", "cpu_model", "model", "model_sha256",

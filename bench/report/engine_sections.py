@@ -4,11 +4,8 @@ profile and LoadGen's verdict. Pure rendering of what the report holds."""
 
 from __future__ import annotations
 
-from bench.result import Report, RunResult
-
-
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+from bench.report.escape import markdown as _cell
+from bench.result.models import Report, RunResult
 
 
 def _ending(r: RunResult) -> str:

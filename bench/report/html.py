@@ -12,10 +12,10 @@ import json
 from typing import Any
 
 from bench.errors import UsageError
-from bench.report import register_writer
+from bench.report.registry import register_writer
 from bench.report.table import HEADERS, result_row
 from bench.resources import data_dir
-from bench.result import Report, RunResult
+from bench.result.models import Report, RunResult
 
 TEMPLATE = "report.html.j2"
 # Fields the template shows in their own sections; anything else is shown generically.

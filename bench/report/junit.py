@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from bench.report import register_writer
-from bench.result import Report, RunResult
+from bench.report.registry import register_writer
+from bench.result.models import Report, RunResult
 
 
 def _case(suite: ET.Element, report: Report, r: RunResult) -> bool:

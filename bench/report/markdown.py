@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from bench.report import register_writer
 from bench.report.engine_sections import render_sections
+from bench.report.escape import markdown as _cell
+from bench.report.registry import register_writer
 from bench.report.table import HEADERS, result_row
-from bench.result import Report
-
-
-def _cell(text: str) -> str:
-    """Text safe in a table cell and inert as HTML (GitHub renders some HTML in Markdown)."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("|", "\\|").replace("\n", " "))
+from bench.result.models import Report
 
 
 def _details(report: Report) -> list[str]:

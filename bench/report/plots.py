@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from bench.stats import nearest_rank
+from bench.stats.summary import nearest_rank
 
 CDF_POINTS = 400
 MAX_WINDOWS = 120
@@ -87,19 +87,4 @@ def result_figure(samples_ns: Sequence[int], title: str = "") -> str:
         rate.grid(True, alpha=0.3)
         if title:
             fig.suptitle(title)
-        return _svg(fig)
-
-
-def bar_figure(labels: Sequence[str], values: Sequence[float], xlabel: str) -> str:
-    """A horizontal bar chart (per-operator time, energy, scores), as SVG."""
-    import matplotlib
-    from matplotlib.figure import Figure
-
-    with matplotlib.rc_context(_STYLE):
-        fig = Figure(figsize=(8, 0.6 + 0.28 * len(labels)), layout="constrained")
-        ax = fig.subplots()
-        ax.barh(range(len(labels)), values, color="#4c78a8")
-        ax.set_yticks(range(len(labels)), labels)
-        ax.invert_yaxis()
-        ax.set_xlabel(xlabel)
         return _svg(fig)

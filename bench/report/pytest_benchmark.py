@@ -18,8 +18,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Any
 
-from bench.report import register_writer
-from bench.result import Report, RunResult
+from bench.report.registry import register_writer
+from bench.result.models import Report, RunResult
 
 # The pytest-benchmark format version these files declare.
 FORMAT_VERSION = "5.1.0"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bench.result import RunResult
+from bench.result.models import RunResult
 
 HEADERS = ("model", "precision", "scenario", "status", "p50 ms", "p90 ms", "p99 ms",
            "throughput/s", "queries", "peak RSS MiB")

@@ -1,7 +1,7 @@
 """Certification criteria: ``devices/criteria/<category>.yaml``.
 
 Per product category, tiers from lowest to highest; each tier is a list of thresholds on
-named metrics (see ``bench.catalog.metrics``) of named workloads, and the file holds the
+named metrics (see ``bench.lab.catalog.metrics``) of named workloads, and the file holds the
 validity rules every certified report must meet::
 
     category: pc

@@ -4,7 +4,7 @@ A profile says how one kind of device is benchmarked: execution providers (in or
 their options) and what happens when one is missing, threads, cores, a memory limit, the
 graph optimisation level, precisions, workloads, collectors and the criteria it answers to.
 ``extends:`` names another profile whose fields this one overrides (resolved in
-``bench.profiles``; the spec here is one file as written).
+``bench.spec.profiles``; the spec here is one file as written).
 """
 
 from __future__ import annotations

@@ -104,7 +104,7 @@ class Tolerance(Spec):
 
     ``rel_l2`` (||y - y_fp32|| / ||y_fp32||) bounds the zoo's own precision tests;
     ``max_rel`` (max |y - y_fp32| / max |y_fp32|) and ``min_cosine`` are what
-    ``--check-outputs`` applies to a run (``bench.conformance``)."""
+    ``--check-outputs`` applies to a run (``bench.measure.conformance``)."""
 
     rel_l2: float | None = Field(None, gt=0)
     max_rel: float | None = Field(None, gt=0)

@@ -41,16 +41,6 @@ def build_key(builder: str, params: Mapping[str, object], code: str) -> str:
     return hashlib.sha256(canonical.encode() + code.encode()).hexdigest()[:16]
 
 
-def file_sha256(*paths: Path) -> str:
-    """The sha256 of the files' bytes one after the other (``cat A B | sha256sum``)."""
-    digest = hashlib.sha256()
-    for path in paths:
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
-
-
 def fits_inline(model: onnx.ModelProto, limit: int = INLINE_WEIGHTS_LIMIT) -> bool:
     """Whether ``model``'s weights stay inside its .onnx file (else: external data)."""
     return sum(tensor.ByteSize() for tensor in model.graph.initializer) < limit

@@ -15,7 +15,7 @@ import onnx
 from onnx import helper
 
 from bench.errors import ModelFileError
-from bench.zoo.cache import file_sha256
+from bench.files import file_sha256
 
 Dim = int | str | None  # a fixed size, a named symbolic dim, or an unnamed dynamic dim
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
+from bench.device.session import runtime_version
 from bench.errors import EdgebenchError, RunError
 from bench.spec import ModelSpec
 from bench.zoo.cache import cache_dir, write_model
@@ -39,9 +40,7 @@ CALIBRATION_SEED = 1000  # seeds 1000..1007; the benchmark's own inputs use --se
 
 
 def _tool_version() -> str:
-    import onnxruntime  # the precision tooling is the one zoo use of onnxruntime
-
-    return f"onnx {onnx.__version__}, onnxruntime {onnxruntime.__version__}"
+    return f"onnx {onnx.__version__}, onnxruntime {runtime_version()}"
 
 
 def variant_key(fp32_sha256: str, precision: str, method: str) -> str:
@@ -101,7 +100,7 @@ class _Calibration:
 
 
 def _quantize(spec: ModelSpec, fp32: Path, out: Path) -> None:
-    from onnxruntime import quantization as q
+    import onnxruntime.quantization as q
 
     logging.getLogger("root").setLevel(logging.ERROR)  # the quantizer logs advice at WARNING
     if spec.quantization == "dynamic":

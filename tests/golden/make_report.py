@@ -15,10 +15,9 @@ import sys
 from pathlib import Path
 
 from bench.files import write_atomic
-from bench.report.contract import load_report, seal
-from bench.report.json_report import render_json
-from bench.result import LatencyMs, RunResult
-from bench.stats import LatencySummary
+from bench.result.contract import load_report, render_json, seal
+from bench.result.models import LatencyMs, RunResult
+from bench.stats.summary import LatencySummary
 
 KEEP = 300
 

@@ -34,8 +34,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from bench.zoo.builders import Param, register
 from bench.zoo.builders.onnxgraph import Weights, make_model
+from bench.zoo.builders.registry import Param, register
 
 DEFAULTS: dict[str, Param] = {
     "vocab": 512, "hidden": 64, "layers": 2, "heads": 4, "kv_heads": 2,

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 
 import onnx
 
-from bench.zoo.builders import Param, register
 from bench.zoo.builders.layers import Net, image_input
 from bench.zoo.builders.mobilenet import mobilenet_v2_features
+from bench.zoo.builders.registry import Param, register
 
 EXTRA_DEPTHS = (512, 256, 256, 128)  # the four extra feature maps after the backbone
 

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 import onnx
 
-from bench.zoo.builders import Param, register
 from bench.zoo.builders.layers import Net, image_input
 from bench.zoo.builders.mobilenet import inverted_residual
+from bench.zoo.builders.registry import Param, register
 
 # (expansion, kernel, stride, channels, repeats) of EfficientNet-B0's seven stages.
 LITE0_STAGES = ((1, 3, 1, 16, 1), (6, 3, 2, 24, 2), (6, 5, 2, 40, 2), (6, 3, 2, 80, 3),

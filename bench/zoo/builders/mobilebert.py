@@ -12,8 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import onnx
 
-from bench.zoo.builders import Param, register
 from bench.zoo.builders.layers import Net
+from bench.zoo.builders.registry import Param, register
 from bench.zoo.builders.transformer import (
     attention_bias,
     position_table,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import onnx
 
-from bench.zoo.builders import Param, register
 from bench.zoo.builders.layers import Net, image_input, make_divisible
+from bench.zoo.builders.registry import Param, register
 
 # (expansion t, channels c, repeats n, stride s), Table 2 of the MobileNetV2 paper.
 V2_SETTINGS = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 
 import onnx
 
-from bench.zoo.builders import Param, register
 from bench.zoo.builders.layers import Net, image_input
+from bench.zoo.builders.registry import Param, register
 
 RESIDUAL_STD = 0.1  # last layer of a residual branch is scaled down (see layers.py)
 

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 import numpy as np
 import onnx
 
-from bench.zoo.builders import Param, register
 from bench.zoo.builders.layers import Net, image_input
 from bench.zoo.builders.mobilenet import mobilenet_v2_features
+from bench.zoo.builders.registry import Param, register
 
 
 @register("deeplabv3_mobilenet_v2")

@@ -10,8 +10,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from bench.zoo.builders import Param, register
 from bench.zoo.builders.layers import Net
+from bench.zoo.builders.registry import Param, register
 
 RGB_MEAN = (0.4488, 0.4371, 0.4040)  # DIV2K mean, subtracted and added back as EDSR does
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 import onnx
 from onnx import TensorProto, helper
 
-from bench.zoo.builders import Param, register
 from bench.zoo.builders.onnxgraph import Weights, make_model
+from bench.zoo.builders.registry import Param, register
 
 
 def _int(params: Mapping[str, Param], key: str, default: int) -> int:

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 import onnx
 from onnx import TensorProto, helper
 
-from bench.zoo.builders import Param, register
 from bench.zoo.builders.layers import Net
+from bench.zoo.builders.registry import Param, register
 
 
 @register("ds_cnn")

@@ -15,8 +15,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from bench.zoo.builders import Param, register
 from bench.zoo.builders.layers import Act, Net
+from bench.zoo.builders.registry import Param, register
 
 TEXT_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 

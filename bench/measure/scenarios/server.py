@@ -1,0 +1,168 @@
+"""Server (MLPerf): queries arrive as a Poisson process at ``target_qps`` (exponential
+inter-arrival times from a generator seeded with ``seed``); a query's latency runs from its
+scheduled arrival to its completion, so time spent queued behind a busy device counts.
+Headline: the 99th percentile; the result is invalid when it exceeds ``latency_bound_ms``.
+
+With ``concurrency`` 1 the issuing thread runs each query itself once it is due; with more,
+it hands due queries to that many worker threads through a queue. Nobody spins: the issuer
+sleeps until the next arrival (``Event.wait``), workers block on the queue.
+
+``find_max_qps`` bisects the arrival rate: it starts from the rate one worker sustains at
+the warm-up latency, runs short trials (a tenth of the min duration, at least 1 s) and
+keeps the highest rate whose p99 stays within the bound; the full run then uses it. The
+report lists every trial (``details['search']``).
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import queue
+import threading
+from collections.abc import Mapping
+from time import perf_counter_ns
+
+import numpy as np
+
+from bench.measure.scenarios.base import (
+    Measurement,
+    RunFn,
+    Stopper,
+    Target,
+    Tick,
+    expected_queries,
+    limits,
+    register,
+)
+from bench.measure.scenarios.single_stream import warm_up
+from bench.spec import RunSettings
+from bench.stats.arrivals import poisson_arrivals_ns
+from bench.stats.summary import nearest_rank
+
+_CHUNK = 4096  # arrivals generated at a time (before they are due, outside timed calls)
+SEARCH_STEPS = 7
+
+
+def _arrivals(rate: float, seed: int, start_ns: int):  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(seed)
+    offset = start_ns
+    while True:
+        chunk = poisson_arrivals_ns(rate, _CHUNK, rng, offset)
+        offset = int(chunk[-1])
+        yield from chunk.tolist()
+
+
+def measure_server(infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
+                   rate: float, tick: Tick | None = None, warmup: tuple[int, ...] = (),
+                   details: Mapping[str, object] | None = None) -> Measurement:
+    concurrency = int(settings.concurrency) if settings.concurrency != "auto" else 1
+    capacity = expected_queries(settings, int(1e9 / rate))
+    latency = np.zeros(capacity, dtype=np.int64)
+    ends = np.zeros(capacity, dtype=np.int64)
+    done = [0]
+    lock = threading.Lock()
+    sleeper = threading.Event()  # never set: wait(timeout) is an interruptible sleep
+    jobs: queue.Queue[int | None] = queue.Queue()
+
+    def record(arrival: int, end: int) -> None:
+        nonlocal latency, ends
+        with lock:
+            i = done[0]
+            if i == len(latency):
+                latency = np.concatenate([latency, np.zeros_like(latency)])
+                ends = np.concatenate([ends, np.zeros_like(ends)])
+            latency[i] = end - arrival
+            ends[i] = end
+            done[0] = i + 1
+
+    def worker() -> None:
+        while (arrival := jobs.get()) is not None:
+            infer(None, feeds)
+            record(arrival, perf_counter_ns())
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    if concurrency > 1:
+        for t in threads:
+            t.start()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        start = perf_counter_ns()
+        stopper = Stopper(settings, start, 99.0, tick)
+        issued = 0
+        for arrival in _arrivals(rate, settings.seed, start):
+            now = perf_counter_ns()
+            ended_by = stopper.check(now, done[0], lambda: latency)
+            if ended_by is not None:
+                break
+            if arrival > now:
+                sleeper.wait((arrival - now) / 1e9)
+            if concurrency == 1:
+                infer(None, feeds)
+                record(arrival, perf_counter_ns())
+            else:
+                jobs.put(arrival)
+            issued += 1
+        for _ in threads:
+            jobs.put(None)
+        if concurrency > 1:
+            for t in threads:
+                t.join()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    count = done[0]
+    order = np.argsort(ends[:count], kind="stable")
+    lat, end_times = latency[:count][order], ends[:count][order]
+    duration = int(end_times[-1]) - start if count else 1
+    p99 = nearest_rank(np.sort(lat), 99) / 1e6 if count else math.inf
+    bound = settings.latency_bound_ms
+    return Measurement(
+        samples_ns=tuple(lat.tolist()), warmup_samples_ns=warmup, duration_ns=duration,
+        ended_by=ended_by, ends_ns=tuple((end_times - start).tolist()), headline_percentile=99.0,
+        ci=stopper.final_ci(lat, count),
+        details={"target_qps": rate, "achieved_qps": count / (duration / 1e9),
+                 "issued": issued, "latency_bound_ms": bound, "p99_ms": p99,
+                 "within_bound": None if bound is None else p99 <= bound,
+                 "concurrency": concurrency, **(details or {})})
+
+
+def find_max_qps(infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
+                 warmup: tuple[int, ...]) -> tuple[float, list[dict[str, float]]]:
+    """Bisect the arrival rate for the highest whose p99 is within the bound."""
+    bound = settings.latency_bound_ms or math.inf
+    trial_s = max(1.0, limits(settings)[0] / 10)
+    trial = settings.model_copy(update={
+        "duration_s": trial_s, "max_duration_s": trial_s * 3, "min_queries": 1,
+        "ci_target": None, "sustained_s": None})
+    workers = int(settings.concurrency) if settings.concurrency != "auto" else 1
+    typical = float(np.median(warmup)) if warmup else 1e6
+    low, high = 0.0, 1.2 * workers * 1e9 / max(typical, 1_000)
+    rate, growing, search = high, True, []
+    for _ in range(SEARCH_STEPS):
+        m = measure_server(infer, feeds, trial, rate)
+        p99 = float(m.details["p99_ms"])
+        valid = p99 <= bound
+        search.append({"target_qps": rate, "p99_ms": p99, "valid": float(valid)})
+        if valid:
+            low = rate
+        else:
+            high, growing = rate, False
+        rate = rate * 2 if growing else (low + high) / 2
+    return (low if low > 0 else min(s["target_qps"] for s in search)), search
+
+
+@register("server")
+class Server:
+    name = "server"
+    percentile = 99.0
+
+    def run(self, infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
+            tick: Tick | None = None, target: Target | None = None) -> Measurement:
+        warmup = warm_up(lambda: infer(None, feeds), settings.warmup)
+        if not settings.find_max_qps:
+            rate = float(settings.target_qps or 0.0)  # RunSettings requires it here
+            return measure_server(infer, feeds, settings, rate, tick, warmup)
+        rate, search = find_max_qps(infer, feeds, settings, warmup)
+        return measure_server(infer, feeds, settings, rate, tick, warmup,
+                              details={"search": search})

@@ -1,0 +1,147 @@
+"""Compare two reports: pair their results, refuse to compare a mismatch, classify each pair.
+
+Pure functions over values; the statistics are in :mod:`bench.stats.significance`
+(``classify`` and ``Verdict`` are re-exported here, the API the A/B command builds on).
+
+Two results are paired when their model name, precision and scenario agree (the n-th such
+result of one report with the n-th of the other). A pair is only *compared* when what one
+query measures is the same on both sides: the model's sha256, the precision, the scenario,
+the input shapes and the settings that shape a query (threads, the input seed, constant
+input values). Run-length settings (duration, min_queries, warm-up) may differ: they change
+how many samples there are, which the confidence interval already accounts for. Otherwise
+the pair is ``incomparable`` and the reason says which field differs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from bench.errors import UsageError
+from bench.result.models import Report, RunResult
+from bench.stats.significance import Verdict, VerdictKind, classify, metric_percentile
+
+__all__ = ["Comparison", "PairOutcome", "Verdict", "classify", "compare_reports",
+           "host_differences", "parse_threshold", "check_metric"]
+
+PairKind = Literal["improved", "regressed", "unchanged", "incomparable"]
+# Settings that change what one query measures; the others only change the run's length.
+QUERY_SETTINGS = ("threads", "seed", "values")
+
+
+@dataclass(frozen=True)
+class PairOutcome:
+    """One result of the base report against its counterpart in the new one."""
+
+    model: str
+    precision: str
+    scenario: str
+    kind: PairKind
+    reason: str | None = None
+    verdict: Verdict | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    metric: str
+    threshold: float
+    pairs: tuple[PairOutcome, ...]
+    host_differences: tuple[tuple[str, str, str], ...]  # (field, base, new)
+
+    @property
+    def regressed(self) -> tuple[PairOutcome, ...]:
+        return tuple(p for p in self.pairs if p.kind == "regressed")
+
+    def counts(self) -> dict[str, int]:
+        out = {k: 0 for k in ("improved", "regressed", "unchanged", "incomparable")}
+        for pair in self.pairs:
+            out[pair.kind] += 1
+        return out
+
+
+def parse_threshold(text: str) -> float:
+    """``5%`` or ``0.05`` -> 0.05; a ``UsageError`` naming the flag otherwise."""
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise UsageError(f"--threshold {text!r}: expected a percentage such as 5% "
+                         "or a fraction such as 0.05") from None
+    if not 0 <= value < 1:
+        raise UsageError(f"--threshold {text!r}: must be at least 0% and below 100%")
+    return value
+
+
+def check_metric(metric: str) -> str:
+    try:
+        metric_percentile(metric)
+    except ValueError as exc:
+        raise UsageError(f"--metric: {exc}") from None
+    return metric
+
+
+def _mismatch(base: RunResult, new: RunResult) -> str | None:
+    if base.model_sha256 != new.model_sha256:
+        return (f"model sha256 differs ({base.model_sha256[:12]}... vs "
+                f"{new.model_sha256[:12]}...): not the same model bytes")
+    if base.input_shapes != new.input_shapes:
+        return f"input shapes differ ({base.input_shapes} vs {new.input_shapes})"
+    for field in QUERY_SETTINGS:
+        old, now = getattr(base.settings, field), getattr(new.settings, field)
+        if old != now:
+            return f"settings.{field} differs ({old} vs {now})"
+    for side, result in (("base", base), ("new", new)):
+        if result.status != "ok" or not result.samples_ns:
+            why = f": {result.error}" if result.error else ""
+            return f"the {side} run has no samples ({result.status}{why})"
+    return None
+
+
+def _compare_pair(base: RunResult, new: RunResult, metric: str, threshold: float,
+                  seed: int) -> PairOutcome:
+    ident = dict(model=base.model, precision=base.precision, scenario=base.scenario)
+    reason = _mismatch(base, new)
+    if reason is not None:
+        return PairOutcome(**ident, kind="incomparable", reason=reason)
+    verdict = classify(base.samples_ns, new.samples_ns, metric, threshold, seed)
+    kind: VerdictKind = verdict.kind
+    return PairOutcome(**ident, kind=kind, verdict=verdict)
+
+
+def _key(result: RunResult) -> tuple[str, str, str]:
+    return (result.model, result.precision, result.scenario)
+
+
+def host_differences(base: Report, new: Report) -> tuple[tuple[str, str, str], ...]:
+    """Host and device fields that differ between the two reports, as text."""
+    diffs = []
+    for prefix, old, now in (("host", base.host, new.host), ("device", base.device, new.device)):
+        left, right = old.model_dump(mode="json"), now.model_dump(mode="json")
+        for field in sorted(set(left) | set(right)):
+            if left.get(field) != right.get(field):
+                diffs.append((f"{prefix}.{field}", str(left.get(field)), str(right.get(field))))
+    if base.harness.version != new.harness.version:
+        diffs.append(("harness.version", base.harness.version, new.harness.version))
+    return tuple(diffs)
+
+
+def compare_reports(base: Report, new: Report, metric: str = "p90", threshold: float = 0.05,
+                    seed: int = 0) -> Comparison:
+    """Pair the results of ``base`` and ``new`` and classify every pair."""
+    new_by_key: dict[tuple[str, str, str], list[RunResult]] = defaultdict(list)
+    for result in new.results:
+        new_by_key[_key(result)].append(result)
+    pairs = []
+    for result in base.results:
+        candidates = new_by_key.get(_key(result))
+        if candidates:
+            pairs.append(_compare_pair(result, candidates.pop(0), metric, threshold, seed))
+        else:
+            pairs.append(PairOutcome(*_key(result), kind="incomparable",
+                                     reason="only in the base report"))
+    for left in new_by_key.values():
+        pairs += [PairOutcome(*_key(r), kind="incomparable", reason="only in the new report")
+                  for r in left]
+    return Comparison(metric=metric, threshold=threshold, pairs=tuple(pairs),
+                      host_differences=host_differences(base, new))

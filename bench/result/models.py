@@ -1,0 +1,269 @@
+"""The report contract: what ``report.json`` holds, as pydantic models.
+
+The JSON Schema committed at ``reports/schema/report.schema.json`` is generated from these
+models (``edgebench schema > reports/schema/report.schema.json``); a test keeps the
+two equal. ``SCHEMA_VERSION`` follows semver: a new optional field is a minor change, a
+removed, renamed or retyped field a major one.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bench.result.figures import (
+    Conformance,
+    CpuUsage,
+    EarlyStopping,
+    LoadgenResult,
+    MultiStreamFigures,
+    OfflineFigures,
+    OpProfile,
+    Roofline,
+    ServerFigures,
+    Sustained,
+    TokenGenerationFigures,
+)
+
+SCHEMA_VERSION = "1.1.0"
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Harness(Record):
+    name: Literal["edgebench"] = "edgebench"
+    version: str
+
+
+class CpuFrequency(Record):
+    current: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+class GpuInfo(Record):
+    index: int
+    name: str
+    memory_bytes: int | None = None
+    driver: str | None = None
+
+
+class HostInfo(Record):
+    """Fingerprint of the machine a report was measured on."""
+
+    cpu_model: str
+    logical_cores: int
+    physical_cores: int | None
+    memory_bytes: int
+    os: str = Field(description="operating system and release, e.g. 'Linux 6.1.0'")
+    kernel: str
+    machine: str = Field(description="architecture, e.g. x86_64")
+    python: str
+    onnxruntime: str
+    providers: list[str] = Field(description="execution providers this onnxruntime offers")
+    cpu_flags: list[str] = Field(default_factory=list, description="CPU feature flags (py-cpuinfo)")
+    cpu_freq_mhz: CpuFrequency | None = None
+    onnxruntime_build: dict[str, str] = Field(
+        default_factory=dict, description="package, device and build info of onnxruntime")
+    gpus: list[GpuInfo] = Field(default_factory=list, description="GPUs seen through NVML")
+    battery: bool | None = Field(None, description="whether the host has a battery (None: "
+                                                   "unknown)")
+    affinity: list[int] = Field(default_factory=list,
+                                description="CPU ids this process may run on")
+
+
+class DeviceInfo(Record):
+    name: str
+    category: Literal["phone", "pc", "wearable", "all-in-one"]
+    profile: str = Field(description="where the profile came from: 'built-in' or a file path")
+
+
+class LatencyMs(Record):
+    min: float
+    mean: float
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+    max: float
+    std: float = Field(description="sample standard deviation (divisor n - 1); 0 for n = 1")
+
+
+class ColdStart(Record):
+    session_create_ms: float = Field(description="InferenceSession construction")
+    first_inference_ms: float = Field(description="the first run() after creation")
+
+
+class Memory(Record):
+    peak_rss_bytes: int = Field(description="peak resident set size over session creation, "
+                                            "warm-up and the measured run")
+    peak_rss_method: str
+    model_load_rss_delta_bytes: int = Field(description="VmRSS after session creation minus "
+                                                        "VmRSS before it")
+
+
+class ResultSettings(Record):
+    duration_s: float
+    min_queries: int
+    max_duration_s: float
+    warmup: int
+    threads: int | None
+    seed: int
+    values: dict[str, float] = Field(default_factory=dict)
+    # Scenario settings (issue 4); None where the scenario does not use them.
+    samples_per_query: int | None = None
+    concurrency: int | Literal["auto"] | None = None
+    batch: int | None = None
+    target_qps: float | None = None
+    find_max_qps: bool | None = None
+    latency_bound_ms: float | None = None
+    ci_target: float | None = None
+    sustained_s: float | None = None
+    prompt_length: int | None = None
+    new_tokens: int | None = None
+
+
+class Execution(Record):
+    """Which execution providers were asked for, which ran, and what fell back."""
+
+    requested: list[str]
+    used: list[str] = Field(description="providers the session was created with, in order")
+    fallback_policy: Literal["allow", "forbid"]
+    fallbacks: list[str] = Field(default_factory=list,
+                                 description="providers that were not available, and where "
+                                             "their work ran instead")
+    cpu_nodes: list[str] | None = Field(
+        None, description="nodes that ran on another provider than the first (None: not "
+                          "checked, done only when the first provider is not the CPU)")
+    intra_op_threads: int | None = None
+    inter_op_threads: int | None = None
+    graph_optimization_level: str = "all"
+
+
+class Energy(Record):
+    """Energy over the scenario call (warm-up and measured queries), from one source."""
+
+    available: bool
+    source: str | None = Field(None, description="e.g. 'rapl', 'nvml', 'battery', 'meter'")
+    reason: str | None = Field(None, description="why no figure, when not available")
+    energy_j: float | None = None
+    window_s: float | None = None
+    inferences: int | None = Field(None, description="inferences in the window (warm-up "
+                                                     "and measured)")
+    average_power_w: float | None = None
+    energy_per_inference_mj: float | None = None
+    inferences_per_joule: float | None = None
+    domains_j: dict[str, float] = Field(default_factory=dict,
+                                        description="energy per domain, e.g. package-0, dram")
+
+
+class Temperature(Record):
+    start: float
+    max: float
+    end: float
+
+
+class RunResult(Record):
+    model: str
+    model_sha256: str
+    precision: str
+    scenario: str
+    provider: str
+    input_shapes: dict[str, list[int]]
+    settings: ResultSettings
+    status: Literal["ok", "failed"]
+    valid: bool
+    invalid_reasons: list[str] = Field(default_factory=list)
+    error: str | None = None
+    latency_ms: LatencyMs | None = None
+    percentile_method: str = "nearest-rank"
+    throughput_per_s: float | None = None
+    queries: int = 0
+    duration_s: float = 0.0
+    ended_by: str | None = Field(None, description="the rule that ended the measured run")
+    cold_start: ColdStart | None = None
+    memory: Memory | None = None
+    warmup_samples_ns: list[int] = Field(default_factory=list)
+    samples_ns: list[int] = Field(default_factory=list,
+                                  description="every measured query latency, in order, in ns")
+    execution: Execution | None = None
+    energy: Energy | None = None
+    temperature_c: dict[str, Temperature] = Field(
+        default_factory=dict, description="per sensor, degrees Celsius, over the scenario call")
+    gpu_peak_memory_bytes: int | None = Field(None, description="NVML, device memory used")
+
+    # Added by the measurement engine (issue 4); all optional.
+    headline: str | None = Field(None, description="the figure this scenario is judged by")
+    early_stopping: EarlyStopping | None = None
+    multi_stream: MultiStreamFigures | None = None
+    offline: OfflineFigures | None = None
+    server: ServerFigures | None = None
+    token_generation: TokenGenerationFigures | None = None
+    sustained: Sustained | None = None
+    cpu: CpuUsage | None = None
+    op_profile: OpProfile | None = None
+    roofline: Roofline | None = None
+    conformance: Conformance | None = None
+    loadgen: LoadgenResult | None = None
+
+
+class Emulation(Record):
+    """Limits applied to emulate a smaller device on this host."""
+
+    emulated: Literal[True] = True
+    cores: list[int] | None = None
+    memory_limit_bytes: int | None = None
+    threads: int | None = None
+
+
+class Signature(Record):
+    """An Ed25519 signature over ``canonical_json(report)`` (``edgebench sign``)."""
+
+    algorithm: Literal["ed25519"] = "ed25519"
+    public_key_fingerprint: str = Field(description="sha256 of the raw public key, hex")
+    signature: str = Field(description="the signature, base64")
+
+
+class Report(Record):
+    schema_version: str = SCHEMA_VERSION
+    run_id: str
+    created_at: str = Field(description="ISO 8601, UTC")
+    harness: Harness
+    host: HostInfo
+    device: DeviceInfo
+    results: list[RunResult]
+    emulation: Emulation | None = Field(None, description="set when the run emulated a "
+                                                          "smaller device (--emulate)")
+    content_hash: str | None = Field(
+        None, description="'sha256:<hex>' over the canonical JSON of the content, filled on "
+                          "write and checked on read (added in 1.1.0)")
+    signature: Signature | None = Field(None, description="envelope: not part of the signed "
+                                                          "content")
+
+
+def report_schema() -> dict[str, object]:
+    """The JSON Schema of ``report.json``, as committed under ``reports/schema/``."""
+    schema = Report.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"edgebench-report-{SCHEMA_VERSION}"
+    return schema
+
+
+def schema_text() -> str:
+    return json.dumps(report_schema(), indent=2, sort_keys=True) + "\n"
+
+
+# Fields that describe a report rather than belong to its content: left out of the bytes
+# that a content hash or a signature covers.
+ENVELOPE_FIELDS = frozenset({"content_hash", "signature"})
+
+
+def canonical_json(report: Report) -> bytes:
+    """The canonical bytes of a report's content: sorted keys, no whitespace, UTF-8, with
+    the envelope fields (hash, signature) left out. Hashes and signatures cover these."""
+    data = report.model_dump(mode="json", exclude=set(ENVELOPE_FIELDS))
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

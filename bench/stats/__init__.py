@@ -1,0 +1,3 @@
+"""Pure arithmetic over measured values: summaries and percentiles (``summary``), intervals
+(``intervals``), the significance of a change between two runs (``significance``) and step
+detection over a series (``changepoints``). No I/O, no onnxruntime."""

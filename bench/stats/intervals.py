@@ -1,0 +1,106 @@
+"""Confidence intervals of a percentile within one run: the distribution-free order-statistic
+interval, widened to a batch-means interval where the samples are not independent."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bench.stats.summary import nearest_rank
+
+# --- Confidence interval of a percentile (distribution-free) --------------------------------
+#
+# The nearest-rank p-th percentile is the order statistic x(k), k = ceil(p/100 * n). A
+# distribution-free confidence interval for the population quantile is a pair of order
+# statistics [x(l), x(u)]: the number of samples below the true quantile is Binomial(n, q),
+# q = p/100, so P(x(l) <= xi_q <= x(u)) = P(l <= B < u) for B ~ Binomial(n, q). We take the
+# large-sample (normal) approximation of those binomial ranks,
+#     l = floor(n q - z sqrt(n q (1 - q))),   u = ceil(n q + z sqrt(n q (1 - q))) + 1,
+# clamped to nothing when they leave [1, n] (then no interval exists yet). Method: W. J.
+# Conover, "Practical Nonparametric Statistics", 3rd ed. (1999), section 3.2, confidence
+# interval for a quantile; the same order-statistic idea as MLPerf LoadGen's early-stopping
+# estimate. z = 1.959964 for 95 % confidence.
+
+Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class PercentileCI:
+    """A percentile, its 95 % order-statistic confidence interval and how wide it is."""
+
+    percentile: float
+    n: int
+    value: float
+    low: float | None  # None: too few samples for a bounded interval
+    high: float | None
+    batch_half_width: float | None = None  # batch means, relative; None below BATCH_MIN_N
+
+    @property
+    def relative_half_width(self) -> float | None:
+        """The larger distance from the estimate to either bound, over the estimate; where
+        the batch-means interval is known and wider, that one."""
+        if self.low is None or self.high is None or self.value <= 0:
+            return None
+        order = max(self.value - self.low, self.high - self.value) / self.value
+        return max(order, self.batch_half_width or 0.0)
+
+    def within(self, target: float) -> bool:
+        width = self.relative_half_width
+        return width is not None and width <= target
+
+
+def ci_ranks(n: int, p: float, z: float = Z_95) -> tuple[int, int] | None:
+    """1-based ranks (l, u) of the order statistics bounding the p-th percentile's
+    confidence interval, or None when n is too small for a two-sided bounded interval."""
+    q = p / 100
+    centre = n * q
+    spread = z * math.sqrt(n * q * (1 - q))
+    low = math.floor(centre - spread)
+    high = math.ceil(centre + spread) + 1
+    if low < 1 or high > n:
+        return None
+    return low, high
+
+
+# Batch means (Law & Kelton, *Simulation Modeling and Analysis*, 9.5.3): the run, in
+# order, is cut into BATCHES consecutive batches; the percentile of each batch is one
+# observation, and a t interval over those observations widens when latency drifts or comes
+# in bursts, which the order-statistic interval (it assumes independent samples) cannot see.
+BATCHES = 20
+BATCH_MIN_N = BATCHES * 50  # fewer samples: no batch-means interval (and no early stop)
+T_975_19 = 2.093  # Student's t, 0.975 quantile, 19 degrees of freedom
+
+
+def batch_means_half_width(values: np.ndarray, p: float) -> float | None:
+    """Relative half width of the 95 % batch-means interval of the ``p``-th percentile of
+    ``values`` in run order, or None with fewer than ``BATCH_MIN_N`` samples."""
+    if len(values) < BATCH_MIN_N:
+        return None
+    estimates = np.array([nearest_rank(np.sort(batch), p)
+                          for batch in np.array_split(values, BATCHES)])
+    centre = float(np.mean(estimates))
+    if centre <= 0:
+        return None
+    spread = float(np.std(estimates, ddof=1))
+    return T_975_19 * spread / math.sqrt(BATCHES) / centre
+
+
+def percentile_ci(samples: Sequence[float] | np.ndarray, p: float) -> PercentileCI:
+    """The nearest-rank ``p``-th percentile of unsorted samples with its 95 % CI; only the
+    three order statistics needed are selected (``np.partition``, O(n)). With enough
+    samples the batch-means half width is computed too (samples must be in run order)."""
+    values = np.asarray(samples, dtype=np.float64)
+    n = len(values)
+    if n == 0:
+        raise ValueError("no samples")
+    k = max(1, math.ceil(p / 100 * n))
+    ranks = ci_ranks(n, p)
+    wanted = [k - 1] + ([r - 1 for r in ranks] if ranks else [])
+    part = np.partition(values, sorted(set(wanted)))
+    if ranks is None:
+        return PercentileCI(p, n, float(part[k - 1]), None, None)
+    return PercentileCI(p, n, float(part[k - 1]), float(part[ranks[0] - 1]),
+                        float(part[ranks[1] - 1]), batch_means_half_width(values, p))
