@@ -52,6 +52,7 @@ from bench.files import write_atomic
 from bench.measure.scenarios import Target, get_scenario
 from bench.measure.scenarios.base import ENDED_BY_CI
 from bench.measure.scenarios.offline import measure_offline, throughput
+from bench.result.figures import OfflineFigures
 from bench.spec import RunSettings
 from bench.stats.summary import nearest_rank
 from bench.zoo import resolve
@@ -175,7 +176,8 @@ def check_loadgen(ms: dict[str, Any]) -> dict[str, Any]:
 
     def loadgen(settings: RunSettings, key: str, seed: int) -> float:
         lg = run_loadgen(run, feeds, settings.model_copy(update={"seed": seed}),
-                         logs / f"{settings.scenario}-{seed}").details["loadgen"]
+                         logs / f"{settings.scenario}-{seed}").loadgen
+        assert lg is not None
         return float(lg.summary[key])
 
     ss = _settings(3)
@@ -290,7 +292,9 @@ def check_offline_auto(ms: dict[str, Any]) -> dict[str, Any]:
             rate = throughput(measure_offline(run, batch_feeds, fixed, c))
             exhaustive.append({"threads": threads, "concurrency": c, "samples_per_s": rate})
     best = max(exhaustive, key=lambda e: e["samples_per_s"])
-    chosen = (int(auto.details["threads"]), int(auto.details["concurrency"]))
+    figures = auto.figures
+    assert isinstance(figures, OfflineFigures)
+    chosen = (int(figures.threads or 1), int(figures.concurrency))
     short = _settings(2, scenario="offline", batch=4)
 
     def rate(config: tuple[int, int]) -> float:
@@ -305,7 +309,8 @@ def check_offline_auto(ms: dict[str, Any]) -> dict[str, Any]:
           f"concurrency {best['concurrency']} ({best['samples_per_s']:.1f} samples/s); side "
           f"by side ratio {ratio:.3f} ({_spread(ratios)}) -> "
           f"{'PASS' if ratio >= 0.95 else 'FAIL'} (bar 0.95)")
-    return {"auto_samples_per_s": throughput(auto), "auto_sweep": auto.details["sweep"],
+    return {"auto_samples_per_s": throughput(auto),
+            "auto_sweep": [p.model_dump() for p in figures.sweep],
             "exhaustive": exhaustive, "side_by_side": pairs, "ratio": ratio,
             "pass": ratio >= 0.95}
 

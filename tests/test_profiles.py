@@ -65,7 +65,7 @@ def test_run_with_no_arguments_still_uses_host(fast_settings: RunSettings) -> No
 
 def test_workload_scenario_and_thread_cap_apply(fast_settings) -> None:
     import bench
-    from bench.measure.plan import usable_cpus
+    from bench.device.affinity import usable_cpus
 
     report = bench.run(device="all-in-one", settings=fast_settings, quick=True)
     by_model = {r.model: r for r in report.results}

@@ -36,6 +36,19 @@ def test_committed_schema_equals_the_generated_one() -> None:
     assert COMMITTED.read_text() == schema_text()
 
 
+def test_a_report_of_an_older_minor_version_still_reads_and_verifies() -> None:
+    """The golden report as 1.1.0 wrote it: its hash is checked against its own fields, so
+    the optional fields 1.2.0 added (absent there) do not break it; a changed value does."""
+    old = GOLDEN.with_name("report-1.1.0.json")
+    report = load_report(old)
+    assert report.schema_version == "1.1.0" and len(report.results) == 4
+    assert all(r.scenario_figures is None for r in report.results)
+    data = json.loads(old.read_text())
+    data["results"][0]["queries"] += 1
+    with pytest.raises(IntegrityError, match="content_hash"):
+        parse_report(json.dumps(data), "old.json")
+
+
 def test_golden_report_is_valid_and_its_hash_verifies(document: dict) -> None:
     report = load_report(GOLDEN)
     assert report.content_hash == content_hash(report) == document_hash(document)

@@ -113,7 +113,7 @@ def test_multi_stream_sequential_samples() -> None:
     m = get_scenario("multi-stream").run(infer, feeds, s, target=fixed)
     assert infer.calls == 3 * (2 + len(m.samples_ns))
     assert m.samples_per_query == 3 and m.headline_percentile == 99.0
-    assert m.details["samples_run_as"] == "N runs one after another"
+    assert m.figures.samples_run_as == "N runs one after another"
 
 
 def test_multi_stream_batched_samples() -> None:
@@ -122,7 +122,7 @@ def test_multi_stream_batched_samples() -> None:
     s = RunSettings(scenario="multi-stream", samples_per_query=4, **FAST)
     m = get_scenario("multi-stream").run(infer, feeds, s, target=target)
     assert infer.calls == 2 + len(m.samples_ns)  # one batch of 4 per query
-    assert m.details["samples_run_as"] == "one batch of N"
+    assert m.figures.samples_run_as == "one batch of N"
 
 
 def test_offline_two_workers() -> None:
@@ -131,7 +131,7 @@ def test_offline_two_workers() -> None:
     s = RunSettings(scenario="offline", concurrency=2, batch=2, **FAST)
     m = get_scenario("offline").run(infer, feeds, s, target=target)
     assert infer.calls == 2 + len(m.samples_ns) and len(m.samples_ns) >= 20
-    assert m.samples_per_query == 2 and m.details["concurrency"] == 2
+    assert m.samples_per_query == 2 and m.figures.concurrency == 2
     assert list(m.ends_ns) == sorted(m.ends_ns)
 
 
@@ -141,20 +141,20 @@ def test_offline_auto_sweeps_and_keeps_the_best(monkeypatch: pytest.MonkeyPatch)
     run, feeds, target = _open("tiny_mlp")
     s = RunSettings(scenario="offline", concurrency="auto", **FAST)
     m = get_scenario("offline").run(run, feeds, s, target=target)
-    sweep = m.details["sweep"]
+    sweep = m.figures.sweep
     assert offline.sweep_grid(2) == [(1, [1, 2, 4]), (2, [1, 2])]
-    assert {(t["threads"], t["concurrency"]) for t in sweep} <= {(1, 1), (1, 2), (1, 4),
-                                                                  (2, 1), (2, 2)}
+    assert {(t.threads, t.concurrency) for t in sweep} <= {(1, 1), (1, 2), (1, 4),
+                                                            (2, 1), (2, 2)}
     # finalists (within 10 % of the best trial) were measured twice more; the winner is the
     # finalist with the highest median trial (with one finalist: simply the best trial)
     by_config: dict[tuple[int, int], list[float]] = {}
     for t in sweep:
-        by_config.setdefault((t["threads"], t["concurrency"]), []).append(t["samples_per_s"])
+        by_config.setdefault((t.threads, t.concurrency), []).append(t.samples_per_s)
     most = max(len(rates) for rates in by_config.values())
     assert most in (1, 1 + offline.CONFIRM_ROUNDS)
     finalists = {k: float(np.median(v)) for k, v in by_config.items() if len(v) == most}
-    assert (m.details["threads"], m.details["concurrency"]) == max(finalists,
-                                                                  key=finalists.__getitem__)
+    assert (m.figures.threads, m.figures.concurrency) == max(finalists,
+                                                            key=finalists.__getitem__)
 
 
 def test_server_issues_poisson_queries() -> None:
@@ -162,10 +162,10 @@ def test_server_issues_poisson_queries() -> None:
     s = RunSettings(scenario="server", target_qps=400, latency_bound_ms=1000, duration_s=0.25,
                     min_queries=10, warmup=2)
     m = get_scenario("server").run(run, feeds, s, target=target)
-    d = m.details
-    assert d["issued"] == len(m.samples_ns) >= 10
-    assert d["target_qps"] == 400 and d["within_bound"] is True
-    assert d["p99_ms"] == pytest.approx(nearest_rank(sorted(m.samples_ns), 99) / 1e6)
+    d = m.figures
+    assert d.issued == len(m.samples_ns) >= 10
+    assert d.target_qps == 400 and d.within_bound is True
+    assert d.p99_ms == pytest.approx(nearest_rank(sorted(m.samples_ns), 99) / 1e6)
 
 
 def test_server_threaded_and_bound_missed() -> None:
@@ -173,8 +173,8 @@ def test_server_threaded_and_bound_missed() -> None:
     s = RunSettings(scenario="server", target_qps=300, latency_bound_ms=1e-6, concurrency=2,
                     duration_s=0.1, min_queries=5, warmup=1)
     m = get_scenario("server").run(run, feeds, s, target=target)
-    assert m.details["within_bound"] is False and m.details["concurrency"] == 2
-    assert len(m.samples_ns) == m.details["issued"]
+    assert m.figures.within_bound is False and m.figures.concurrency == 2
+    assert len(m.samples_ns) == m.figures.issued
 
 
 def test_server_find_max_qps(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -184,11 +184,10 @@ def test_server_find_max_qps(monkeypatch: pytest.MonkeyPatch) -> None:
     s = RunSettings(scenario="server", find_max_qps=True, latency_bound_ms=50,
                     duration_s=0.05, min_queries=5, max_duration_s=5, warmup=3)
     m = get_scenario("server").run(run, feeds, s, target=target)
-    search = m.details["search"]
+    search = m.figures.search
     assert len(search) == 3
-    valid = [t["target_qps"] for t in search if t["valid"]]
-    assert m.details["target_qps"] == (max(valid) if valid else min(t["target_qps"]
-                                                                     for t in search))
+    valid = [t.target_qps for t in search if t.valid]
+    assert m.figures.target_qps == (max(valid) if valid else min(t.target_qps for t in search))
 
 
 def test_token_generation_feeds_the_cache_back() -> None:
@@ -206,9 +205,9 @@ def test_token_generation_feeds_the_cache_back() -> None:
     # one generation: prefill of 6 tokens on an empty cache, then 4 steps of one token
     assert seen[:5] == [(6, 0), (1, 6), (1, 7), (1, 8), (1, 9)]
     assert len(m.samples_ns) % 4 == 0 and len(m.samples_ns) >= 8
-    assert m.details["generations"] == len(m.samples_ns) // 4
-    assert len(m.details["prefill_ns"]) == m.details["generations"]
-    assert m.details["prompt_length"] == 6
+    assert m.figures.generations == len(m.samples_ns) // 4
+    assert len(m.figures.prefill_samples_ns) == m.figures.generations
+    assert m.figures.prompt_length == 6
 
 
 def test_token_generation_refuses_a_non_decoder() -> None:

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
+import traceback
 from typing import Any
 
 import click
 
+from bench._version import __version__
 from bench.errors import EdgebenchError
+
+BUG = ("error: this is a bug in edgebench {version}, not a problem with your input; "
+       "please report it with the traceback above")
 
 
 class EdgebenchGroup(click.Group):
     """Maps the library's one error tree to exit codes, in this one place: the message on
-    stderr in one or two lines, exit 2 for bad input, 1 otherwise; never a traceback."""
+    stderr in one or two lines, exit 2 for bad input, 1 otherwise; never a traceback for
+    an error edgebench raises on purpose. Anything else is a bug: its traceback, one line
+    asking to report it, exit 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -24,6 +31,12 @@ class EdgebenchGroup(click.Group):
             where = exc.ctx.command_path if exc.ctx else ctx.command_path
             click.echo(f"error: {exc.format_message()} (see '{where} --help')", err=True)
             ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.Abort, click.ClickException):
+            raise
+        except Exception:
+            traceback.print_exc()
+            click.echo(BUG.format(version=__version__), err=True)
+            ctx.exit(1)
 
 
 def print_json(data: object) -> None:

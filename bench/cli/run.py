@@ -33,7 +33,8 @@ def _check_out(out: Path) -> None:
 @click.command()
 @click.argument("model_refs", metavar="[MODEL]...", nargs=-1)
 @click.option("--device", help="Device profile: a built-in name or a YAML file.")
-@click.option("--scenario", type=click.Choice(list_scenarios()), help="How queries are issued.")
+@click.option("--scenario", metavar="NAME",
+              help=f"How queries are issued: {', '.join(list_scenarios())} [single-stream].")
 @click.option("--duration", type=float,
               help="Minimum measured seconds per model [60; --quick 10].")
 @click.option("--min-queries", type=int,

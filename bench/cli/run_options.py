@@ -12,20 +12,9 @@ from pydantic import ValidationError
 
 from bench.errors import UsageError
 from bench.spec import RunSettings
+from bench.spec.run import flag_of
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-# RunSettings field -> the flag that sets it (for error messages)
-FLAGS = {
-    "duration_s": "--duration", "min_queries": "--min-queries",
-    "max_duration_s": "--max-duration", "warmup": "--warmup", "threads": "--threads",
-    "seed": "--seed", "samples_per_query": "--samples-per-query",
-    "concurrency": "--concurrency", "batch": "--batch", "target_qps": "--target-qps",
-    "latency_bound_ms": "--latency-bound-ms", "ci_target": "--ci-target",
-    "sustained_s": "--sustained", "prompt_length": "--prompt-length",
-    "new_tokens": "--new-tokens", "reference": "--reference",
-}
-
 
 def _concurrency(text: str | None) -> int | str | None:
     if text is None or text == "auto":
@@ -49,8 +38,8 @@ def build_settings(quick: bool, given: dict[str, Any]) -> RunSettings:
         item = exc.errors()[0]
         message = str(item["msg"]).removeprefix("Value error, ")
         field = str(item["loc"][0]) if item["loc"] else ""
-        if field in FLAGS:
-            raise UsageError(f"{FLAGS[field]} {explicit.get(field)}: {message.lower()}") from None
+        if field in explicit:
+            raise UsageError(f"{flag_of(field)} {explicit[field]}: {message.lower()}") from None
         raise UsageError(message) from None
 
 

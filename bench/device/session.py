@@ -158,3 +158,16 @@ def profile_runs(path: Path, feeds: dict[str, object], runs: int, out_prefix: Pa
         return Path(session.end_profiling())
     except Exception as exc:  # onnxruntime raises its own untyped exceptions
         raise RunError(f"{path}: the profiling pass failed: {exc}") from None
+
+
+def _runtime_errors() -> tuple[type[BaseException], ...]:
+    """onnxruntime's own exception classes (Fail, InvalidArgument, EPFail, ...): they share
+    no base class beyond ``Exception``, so they are listed from the binding module."""
+    from onnxruntime.capi import onnxruntime_pybind11_state as state
+
+    return tuple(obj for obj in vars(state).values()
+                 if isinstance(obj, type) and issubclass(obj, Exception))
+
+
+# What a failed run inside onnxruntime raises (a failed result, not a bug in edgebench).
+RUNTIME_ERRORS: tuple[type[BaseException], ...] = _runtime_errors()

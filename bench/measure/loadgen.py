@@ -16,17 +16,20 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from time import perf_counter_ns
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bench.errors import UsageError
+from bench.measure.scenarios import get_scenario, list_scenarios
 from bench.measure.scenarios.base import Measurement, RunFn, Tick, limits
 from bench.result.figures import LoadgenResult
-from bench.spec import RunSettings
 
-SCENARIOS = {"single-stream": "SingleStream", "multi-stream": "MultiStream",
-             "server": "Server", "offline": "Offline"}
+if TYPE_CHECKING:
+    from bench.spec import RunSettings
+
+# mlperf_loadgen is a C extension without type information: the module and the objects it
+# hands back (TestSettings, query samples) are typed Any here, and only here.
 _LINE = re.compile(r"^\s*([^:=]+?)\s*:\s*(.+?)\s*$")
 
 
@@ -40,11 +43,13 @@ def _import() -> Any:
 
 
 def check(settings: RunSettings) -> None:
+    """Refuse ``--loadgen mlperf`` without LoadGen, or for a scenario LoadGen has not."""
     if settings.loadgen == "mlperf":
-        _import()
-        if settings.scenario not in SCENARIOS:
-            raise UsageError(f"--loadgen mlperf runs {', '.join(SCENARIOS)}, "
+        if get_scenario(settings.scenario).loadgen is None:
+            mapped = [s for s in list_scenarios() if get_scenario(s).loadgen]
+            raise UsageError(f"--loadgen mlperf runs {', '.join(mapped)}, "
                              f"not {settings.scenario}")
+        _import()
 
 
 def parse_summary(text: str) -> dict[str, str]:
@@ -62,7 +67,7 @@ def _test_settings(lg: Any, settings: RunSettings, typical_ns: int) -> Any:
     from the warm-up median, so the schedule covers the min duration."""
     min_s, max_s, _ = limits(settings)
     ts = lg.TestSettings()
-    ts.scenario = getattr(lg.TestScenario, SCENARIOS[settings.scenario])
+    ts.scenario = getattr(lg.TestScenario, str(get_scenario(settings.scenario).loadgen))
     ts.mode = lg.TestMode.PerformanceOnly
     ts.min_duration_ms = int(min_s * 1000)
     ts.max_duration_ms = int(max_s * 1000)
@@ -119,11 +124,13 @@ def run_loadgen(infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSett
     end = perf_counter_ns()
     summary = parse_summary((folder / "mlperf_log_summary.txt").read_text(errors="replace"))
     verdict = summary.get("Result is", "INVALID").upper()
+    scenario = get_scenario(settings.scenario)
+    name = str(scenario.loadgen)
     return Measurement(
         samples_ns=tuple(latencies), warmup_samples_ns=tuple(warmup), duration_ns=end - start,
         ended_by="MLPerf LoadGen", ends_ns=tuple(e - start for e in ends),
-        samples_per_query=settings.samples_per_query if settings.scenario == "multi-stream" else 1,
-        headline_percentile=99.0 if settings.scenario in ("multi-stream", "server") else 90.0,
-        details={"loadgen": LoadgenResult(scenario=SCENARIOS[settings.scenario],
-                                          valid=verdict == "VALID", summary=summary,
-                                          log_dir=str(folder))})
+        # LoadGen's MultiStream issues samples_per_query samples a query; the others one
+        samples_per_query=settings.samples_per_query if name == "MultiStream" else 1,
+        headline_percentile=scenario.percentile,
+        loadgen=LoadgenResult(scenario=name, valid=verdict == "VALID", summary=summary,
+                              log_dir=str(folder)))

@@ -3,17 +3,23 @@ runs, so that all bad input is found up front and raised as a ``UsageError``."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
 
 from bench.device import session
+from bench.device.affinity import usable_cpus
 from bench.device.execution import ExecutionPlan, plan_execution
-from bench.errors import InputError
-from bench.measure import engine
+from bench.errors import InputError, UsageError
+from bench.measure import loadgen
+from bench.measure.scenarios import Scenario, get_scenario
 from bench.result.models import Emulation
 from bench.spec import DeviceProfile, RunSettings
 from bench.zoo import ResolvedModel, resolve
+from bench.zoo.graph import GraphInput
 from bench.zoo.inputs import InputPlan, plan_inputs
 
 
@@ -29,6 +35,10 @@ class Job:
     profile: DeviceProfile | None = None
     emulation: Emulation | None = None
 
+    @property
+    def scenario(self) -> Scenario:
+        return get_scenario(self.settings.scenario)
+
 
 def _check_flags_name_inputs(models: Sequence[ResolvedModel], settings: RunSettings) -> None:
     known = {i.name for m in models for i in m.inputs}
@@ -41,19 +51,48 @@ def _check_flags_name_inputs(models: Sequence[ResolvedModel], settings: RunSetti
                                  f"(inputs: {listed})")
 
 
-def _workload_settings(settings: RunSettings, overrides: dict[str, object]) -> RunSettings:
+def with_settings(settings: RunSettings, update: Mapping[str, object],
+                  where: str = "") -> RunSettings:
+    """``settings`` with ``update`` applied and validated again (``model_copy`` would not
+    validate); the fields set stay the ones set before plus the update."""
+    if not update:
+        return settings
+    data = settings.model_dump(include=settings.model_fields_set) | dict(update)
+    try:
+        return RunSettings.model_validate(data)
+    except ValidationError as exc:
+        item = exc.errors()[0]
+        field = ".".join(str(p) for p in item["loc"])
+        message = str(item["msg"]).removeprefix("Value error, ")
+        raise UsageError(f"{where}{field + ': ' if field else ''}{message}") from None
+
+
+def _workload_settings(settings: RunSettings, overrides: Mapping[str, object],
+                       where: str) -> RunSettings:
     """A workload's own settings apply where the run's settings were not given explicitly."""
     update = {k: v for k, v in overrides.items()
               if k not in settings.model_fields_set and v not in (None, {})}
-    return settings.model_copy(update=update) if update else settings
+    return with_settings(settings, update, where)
 
 
-def usable_cpus() -> int:
-    """CPUs this process may run on (its affinity), or the logical CPU count."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+def _check_job(model: str, graph: Sequence[GraphInput], settings: RunSettings) -> None:
+    """Bad input the settings reveal against a model (raised while planning)."""
+    get_scenario(settings.scenario).check_model(model, graph, settings)
+    loadgen.check(settings)
+    if settings.reference is not None and not Path(settings.reference).is_file():
+        raise InputError(f"--reference {settings.reference}: no such file (the fp32 "
+                         "reference .onnx for --check-outputs)")
+
+
+def _batched(graph: Sequence[GraphInput], plans: Sequence[InputPlan],
+             settings: RunSettings) -> list[InputPlan]:
+    """Set every dynamic first (batch) dim to the scenario's batch (``Scenario.batch``)."""
+    size = get_scenario(settings.scenario).batch(settings)
+    dynamic = {g.name for g in graph if g.dims and not isinstance(g.dims[0], int)}
+    if size == 1 or not dynamic:
+        return list(plans)
+    return [dataclasses.replace(p, shape=(size, *p.shape[1:])) if p.name in dynamic else p
+            for p in plans]
 
 
 def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
@@ -66,28 +105,28 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
         pairs = [(w.model, {"scenario": w.scenario, **w.settings.model_dump(exclude_none=True)})
                  for w in workloads]
     if profile.check_outputs and "check_outputs" not in settings.model_fields_set:
-        settings = settings.model_copy(update={"check_outputs": True})
+        settings = with_settings(settings, {"check_outputs": True})
     threads = profile.intra_op_threads()
     if threads is not None and settings.threads is None:
         # a profile written for a bigger device never oversubscribes this host's CPUs
-        settings = settings.model_copy(update={"threads": min(threads, usable_cpus())})
+        settings = with_settings(settings, {"threads": min(threads, usable_cpus())})
     if emulation is not None and emulation.threads is not None:
         capped = min(settings.threads or emulation.threads, emulation.threads)
-        settings = settings.model_copy(update={"threads": capped})
+        settings = with_settings(settings, {"threads": capped})
     resolved = [resolve(ref, settings.precision) for ref, _ in pairs]
     _check_flags_name_inputs(resolved, settings)
     available = session.available_providers()
     jobs = []
     for model, (_, overrides) in zip(resolved, pairs):
-        own = _workload_settings(settings, overrides)
+        where = f"device profile {profile.name!r}, workload {model.name!r}: "
+        own = _workload_settings(settings, overrides, where)
         if (own.check_outputs and own.reference is None and own.precision != "fp32"
                 and model.spec is not None):  # a variant is checked against its fp32 build
-            own = own.model_copy(
-                update={"reference": str(resolve(model.spec.name, "fp32").path)})
-        engine.check_job(model.name, model.inputs, own)
+            own = with_settings(own, {"reference": str(resolve(model.spec.name, "fp32").path)})
+        _check_job(model.name, model.inputs, own)
         specs = model.spec.inputs if model.spec else ()
         inputs = plan_inputs(model.name, model.inputs, specs, own.shapes, own.values)
-        inputs = engine.batch_inputs(model.inputs, inputs, own)
+        inputs = _batched(model.inputs, inputs, own)
         execution = plan_execution(profile, available, own.threads)
         jobs.append(Job(model, tuple(inputs), own, execution, tuple(profile.collectors),
                         profile, emulation))

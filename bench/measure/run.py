@@ -1,51 +1,50 @@
 """Running planned workloads: session -> scenario -> RunResult -> Report.
 
 Everything that can be wrong with the user's input is found while planning
-(:mod:`bench.measure.plan`), before any model runs; a failure while running is recorded in
-that workload's result instead.
+(:mod:`bench.measure.plan`), before any model runs. While running, three kinds of failure
+stay apart: a user error (an ``UsageError``, e.g. LoadGen's) propagates and the CLI exits 2;
+a failure inside onnxruntime (its own exception classes, a ``RunError``, memory) becomes
+that workload's failed result and the run goes on; anything else is a bug in edgebench and
+propagates with its traceback.
 """
 
 from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from time import perf_counter_ns
+
+import numpy as np
 
 from bench._version import __version__
 from bench.device import host, session
 from bench.device.collectors.beside import Beside
 from bench.device.collectors.cpu import CpuCollector
 from bench.device.collectors.memory import MemoryCollector
-from bench.device.emulation import emulated, emulation_for, over_memory
+from bench.device.emulation import emulated, emulation_for
 from bench.device.execution import fallen_back_nodes
-from bench.errors import EdgebenchError
-from bench.measure import engine
+from bench.errors import EdgebenchError, RunError
+from bench.measure import assemble, loadgen
 from bench.measure.conformance import Tolerance, tolerance_for
+from bench.measure.passes import run_passes, slug
 from bench.measure.plan import Job, plan
 from bench.measure.progress import Progress, SilentProgress
-from bench.measure.scenarios import Measurement
-from bench.result.models import (
-    ColdStart,
-    DeviceInfo,
-    Harness,
-    LatencyMs,
-    Memory,
-    Report,
-    ResultSettings,
-    RunResult,
-)
+from bench.measure.scenarios import Measurement, Target
+from bench.measure.scenarios.base import RunFn, Tick
+from bench.result.models import DeviceInfo, Harness, Memory, Report, RunResult
 from bench.spec import RunSettings
 from bench.spec.profiles import detect_profile, load_profile
-from bench.stats.summary import PERCENTILE_METHOD, LatencySummary, throughput_per_s
 from bench.zoo import ResolvedModel
 from bench.zoo.inputs import generate_inputs
 
-
-def _validity(settings: RunSettings, measured: Measurement) -> list[str]:
-    return engine.validity(settings, measured)
+# A failure of the run itself, not of edgebench's code: recorded as a failed result.
+RUN_FAILURES: tuple[type[BaseException], ...] = (*session.RUNTIME_ERRORS, RunError,
+                                                 MemoryError)
 
 
 def _tolerance(model: ResolvedModel, precision: str) -> Tolerance:
@@ -55,33 +54,37 @@ def _tolerance(model: ResolvedModel, precision: str) -> Tolerance:
                          own.min_cosine if own else None)
 
 
+def target(job: Job, opened: session.OpenedSession) -> Target:
+    """What the scenario may drive besides the session's ``run``: more sessions (the
+    offline sweep opens one per thread count), the input dims and output names."""
+    def open_run(threads: int | None) -> RunFn:
+        return session.open_session(job.model.path, threads, opened.providers).session.run
+    return Target(open=open_run, input_dims={g.name: g.dims for g in job.model.inputs},
+                  output_names=session.output_names(opened.session), model=job.model.name)
+
+
+def drive(job: Job, infer: RunFn, feeds: Mapping[str, np.ndarray], tick: Tick,
+          target_: Target, artifacts: Path | None) -> Measurement:
+    """The measured run: the scenario's own loop, or MLPerf LoadGen driving the session."""
+    settings = job.settings
+    if settings.loadgen == "mlperf":
+        folder = None if artifacts is None else (
+            artifacts / "loadgen" / slug(f"{job.model.name}-{settings.scenario}"))
+        return loadgen.run_loadgen(infer, feeds, settings, folder, tick)
+    return job.scenario.run(infer, feeds, settings, tick, target=target_)
+
+
 def measure(job: Job, progress: Progress, artifacts: Path | None = None) -> RunResult:
     """Run one workload; a failure inside onnxruntime becomes a failed result."""
     settings = job.settings
-    base = dict(
-        model=job.model.name,
-        model_sha256=job.model.sha256,
-        precision=settings.precision,
-        scenario=settings.scenario,
-        input_shapes={p.name: list(p.shape) for p in job.inputs},
-        settings=ResultSettings(
-            duration_s=settings.duration_s, min_queries=settings.min_queries,
-            max_duration_s=settings.max_duration_s, warmup=settings.warmup,
-            threads=settings.threads, seed=settings.seed, values=dict(settings.values),
-            **engine.settings_fields(settings)),
-        percentile_method=PERCENTILE_METHOD,
-    )
     feeds = generate_inputs(job.inputs, settings.seed)
     execution = job.execution
     refusal = execution.providers.refusal() if execution is not None else None
     if execution is not None and refusal is not None:
-        return RunResult(**base, provider=execution.providers.requested[0], status="failed",
-                         valid=False, invalid_reasons=[refusal], error=refusal,
-                         execution=execution.record())
+        return assemble.failed(job, execution.providers.requested[0], [refusal], refusal,
+                               execution.record())
     beside = Beside(job.collectors, job.profile.energy_meter if job.profile else None)
-    cpu_nodes: list[str] | None = None
-    memory = MemoryCollector()
-    cpu = CpuCollector()
+    memory, cpu = MemoryCollector(), CpuCollector()
     memory.start()
     cpu.start()
     rss_before = memory.rss()
@@ -95,73 +98,53 @@ def measure(job: Job, progress: Progress, artifacts: Path | None = None) -> RunR
         opened.session.run(None, feeds)
         first_ns = perf_counter_ns() - t0
         beside.start()
-        measured = engine.run_scenario(
-            opened.session.run, feeds, settings, progress.tick,
-            engine.target(job.model.name, job.model.path, job.model.inputs, opened,
-                          settings.threads), artifacts)
+        measured = drive(job, opened.session.run, feeds, progress.tick, target(job, opened),
+                         artifacts)
         inferences = (len(measured.samples_ns) + len(measured.warmup_samples_ns)) \
             * measured.samples_per_query
         extra = beside.stop(inferences)
         cpu_usage = cpu.stop()
         peak = memory.stop()
+        cpu_nodes = None
         if execution is not None and execution.checks_nodes():
             events = session.node_providers(job.model.path, execution.config, feeds)
             cpu_nodes = fallen_back_nodes(execution, events)
-        passes = engine.run_beside(job.model.name, job.model.path, opened, feeds, settings,
-                                   artifacts, _tolerance(job.model, settings.precision))
-    except Exception as exc:  # onnxruntime's errors carry no common base class
+        passes = run_passes(job.model.name, job.model.path, opened, feeds, settings,
+                            artifacts, _tolerance(job.model, settings.precision))
+    except BaseException as exc:
         with contextlib.suppress(Exception):  # stop the samplers' threads, keep the error
             memory.stop()
             cpu.stop()
             beside.stop(0)
+        if not isinstance(exc, RUN_FAILURES):
+            raise  # a user error (exit 2) or a bug in edgebench (its traceback)
         message = str(exc).strip() or type(exc).__name__
         requested = execution.providers.requested[0] if execution else session.CPU
         forbid = execution is not None and execution.providers.policy == "forbid"
         reasons = [f"{requested} could not run every node and the profile forbids fallback"
                    if forbid else "the run failed"]
-        return RunResult(**base, provider=requested, status="failed", valid=False,
-                         invalid_reasons=reasons, error=message,
-                         execution=execution.record() if execution else None)
-    stats = LatencySummary.from_ns(measured.samples_ns)
-    reasons = _validity(settings, measured) + passes.reasons
-    if job.model.sha256_mismatch:
-        reasons.append(f"model sha256 {job.model.sha256[:12]}... differs from the suite "
-                       f"manifest's {job.model.expected_sha256}")
-    too_big = over_memory(job.emulation, peak)
-    reasons += [too_big] if too_big else []
-    if cpu_nodes and execution is not None and execution.providers.policy == "forbid":
-        reasons.append(f"{len(cpu_nodes)} nodes fell back from {opened.providers[0]}: "
-                       + ", ".join(cpu_nodes[:10]))
-    return RunResult(
-        **base,
-        provider=opened.providers[0],
-        status="ok",
-        valid=not reasons,
-        invalid_reasons=reasons,
-        latency_ms=LatencyMs(min=stats.min, mean=stats.mean, p50=stats.p50, p90=stats.p90,
-                             p95=stats.p95, p99=stats.p99, max=stats.max, std=stats.std),
-        throughput_per_s=throughput_per_s(stats.n, measured.samples_per_query,
-                                          measured.duration_ns),
-        queries=stats.n,
-        duration_s=measured.duration_ns / 1e9,
-        ended_by=measured.ended_by,
-        cold_start=ColdStart(session_create_ms=opened.create_ns / 1e6,
-                             first_inference_ms=first_ns / 1e6),
+        return assemble.failed(job, requested, reasons, message,
+                               execution.record() if execution else None)
+    observed = assemble.Observed(
+        opened=opened, first_inference_ns=first_ns, measured=measured, beside=extra,
+        cpu=cpu_usage, cpu_nodes=cpu_nodes, passes=passes,
         memory=Memory(peak_rss_bytes=peak, peak_rss_method=memory.method,
-                      model_load_rss_delta_bytes=rss_loaded - rss_before),
-        warmup_samples_ns=list(measured.warmup_samples_ns),
-        samples_ns=list(measured.samples_ns),
-        execution=(execution.record(opened.providers, cpu_nodes)
-                   if execution is not None else None),
-        energy=extra.energy,
-        temperature_c=extra.temperature_c,
-        gpu_peak_memory_bytes=extra.gpu_peak_memory_bytes,
-        cpu=cpu_usage,
-        conformance=passes.conformance,
-        op_profile=passes.op_profile,
-        **engine.scenario_fields(settings, measured),
-        **engine.roofline_field(settings, job.model.path, job.inputs, measured, stats),
-    )
+                      model_load_rss_delta_bytes=rss_loaded - rss_before))
+    return assemble.measured(job, observed)
+
+
+@contextlib.contextmanager
+def side_files(artifacts: Path | None) -> Iterator[Path]:
+    """Where a run's side files go (operator-profile traces, LoadGen logs): the report
+    folder, or a temporary folder that is removed when the run is done."""
+    if artifacts is not None:
+        yield artifacts
+        return
+    folder = Path(tempfile.mkdtemp(prefix="edgebench-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def new_run_id(now: datetime) -> str:
@@ -182,7 +165,8 @@ def run(
     when none are given (the profile that fits this host when ``device`` is None too).
 
     Raises a ``UsageError`` for bad input before anything runs. Files a run makes beside
-    the report (operator-profile traces) go to ``artifacts`` (the report folder).
+    the report (operator-profile traces, LoadGen logs) go to ``artifacts`` (the report
+    folder).
     """
     if settings is None:
         settings = RunSettings.quick() if quick else RunSettings()
@@ -194,11 +178,11 @@ def run(
         raise EdgebenchError(f"device profile {profile.name!r} has no workloads to run")
     started = datetime.now(timezone.utc)
     results = []
-    with emulated(emulation):
+    with emulated(emulation), side_files(artifacts) as folder:
         for index, job in enumerate(jobs, start=1):
             progress.begin(index, len(jobs), f"{job.model.name} {job.settings.scenario}",
                            job.settings.duration_s)
-            result = measure(job, progress, artifacts)
+            result = measure(job, progress, folder)
             progress.end(result)
             results.append(result)
     return Report(
@@ -220,7 +204,10 @@ def run_one(model: str, settings: RunSettings | None = None,
     ``settings`` default to MLPerf Mobile's quick run length; the device profile (the one
     that fits this host when None) only supplies its thread count. Raises a ``UsageError``
     for bad input before anything runs; a failed run is returned with ``status="failed"``.
+    Files the run makes (LoadGen logs, operator-profile traces) go to a temporary folder
+    that is removed before it returns.
     """
     profile, _ = load_profile(device or detect_profile())
     job = plan([model], profile, settings or RunSettings.quick(), quick=False)[0]
-    return measure(job, SilentProgress())
+    with side_files(None) as folder:
+        return measure(job, SilentProgress(), folder)

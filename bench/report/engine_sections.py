@@ -1,9 +1,11 @@
-"""The Markdown sections of the measurement engine's figures: how each run ended and the
-interval reached, scenario figures, sustained load, CPU, roofline, output check, operator
-profile and LoadGen's verdict. Pure rendering of what the report holds."""
+"""The Markdown sections of the measurement details: how each run ended and the interval
+reached, the scenario's own figures (each scenario renders its lines,
+``Scenario.section``), sustained load, CPU, roofline, output check, operator profile and
+LoadGen's verdict. Pure rendering of what the report holds."""
 
 from __future__ import annotations
 
+from bench.measure.scenarios import get_scenario, is_scenario
 from bench.report.escape import markdown as _cell
 from bench.result.models import Report, RunResult
 
@@ -22,32 +24,17 @@ def _ending(r: RunResult) -> str:
 
 
 def _scenario(r: RunResult) -> list[str]:
-    lines = []
-    if r.multi_stream:
-        lines.append(f"{r.multi_stream.samples_per_query} samples per query, run as "
-                     f"{r.multi_stream.samples_run_as}")
-    if r.offline:
-        o = r.offline
-        lines.append(f"concurrency {o.concurrency}, batch {o.batch}"
-                     + (f", threads {o.threads}" if o.threads else ""))
-        if o.sweep:
-            trials = ", ".join(f"{p.threads}x{p.concurrency}: {p.samples_per_s:.0f}/s"
-                               for p in o.sweep)
-            lines.append(f"sweep (threads x concurrency): {trials}")
-    if r.server:
-        s = r.server
-        bound = f", bound {s.latency_bound_ms:g} ms" if s.latency_bound_ms else ""
-        lines.append(f"target {s.target_qps:.1f} QPS, achieved {s.achieved_qps:.1f} QPS, "
-                     f"p99 {s.p99_ms:.3f} ms{bound}")
-        if s.search:
-            lines.append("QPS search: " + ", ".join(
-                f"{t.target_qps:.0f} ({'ok' if t.valid else 'over'})" for t in s.search))
-    if r.token_generation:
-        t = r.token_generation
-        lines.append(f"prompt {t.prompt_length} tokens: time to first token "
-                     f"{t.time_to_first_token_ms:.3f} ms; {t.new_tokens} new tokens: "
-                     f"{t.time_per_output_token_ms:.3f} ms per token, "
-                     f"{t.decode_tokens_per_s:.1f} tokens/s ({t.generations} generations)")
+    """The scenario's own lines; a scenario this process does not know (a plugin's, in a
+    report from elsewhere) shows its named values as they are."""
+    if is_scenario(r.scenario):
+        return get_scenario(r.scenario).section(r)
+    if r.scenario_figures is not None:
+        return [", ".join(f"{k} {v}" for k, v in r.scenario_figures.values.items())]
+    return []
+
+
+def _details(r: RunResult) -> list[str]:
+    lines = _scenario(r)
     if r.sustained:
         s2 = r.sustained
         lines.append(f"sustained: {len(s2.throughput_per_s)} windows of {s2.window_s:g} s, "
@@ -75,15 +62,15 @@ def render_sections(report: Report) -> list[str]:
     for r in report.results:
         if r.status != "ok":
             continue
-        lines += ["", f"### {_cell(r.model)} {r.scenario}", "",
-                  f"- headline: {r.headline or 'p90 latency'}; {_cell(_ending(r))}"]
-        lines += [f"- {_cell(line)}" for line in _scenario(r)]
+        lines += ["", f"### {_cell(r.model)} {_cell(r.scenario)}", "",
+                  f"- headline: {_cell(r.headline or 'p90 latency')}; {_cell(_ending(r))}"]
+        lines += [f"- {_cell(line)}" for line in _details(r)]
         if r.op_profile:
             p = r.op_profile
             lines += ["", f"Top operators ({p.runs} profiled runs, trace "
                           f"`{_cell(p.trace_file)}`, open in https://ui.perfetto.dev):", "",
                       "| node | op type | provider | calls | total ms | % of run |",
                       "|---|---|---|---|---|---|"]
-            lines += [f"| {_cell(o.node)} | {o.op_type} | {o.provider} | {o.calls} | "
-                      f"{o.total_ms:.3f} | {o.percent_of_run:.1f} |" for o in p.top]
+            lines += [f"| {_cell(o.node)} | {_cell(o.op_type)} | {_cell(o.provider)} | "
+                      f"{o.calls} | {o.total_ms:.3f} | {o.percent_of_run:.1f} |" for o in p.top]
     return ["", "## Early stopping and measurement details", *lines] if lines else []

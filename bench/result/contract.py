@@ -38,6 +38,10 @@ from pydantic import ValidationError
 from bench.errors import IntegrityError, SpecError
 from bench.result.models import ENVELOPE_FIELDS, SCHEMA_VERSION, Report, canonical_json
 
+# A JSON document as parsed, before validation: the serialisation edge, where values are
+# whatever the file holds (validation turns it into a typed Report).
+JsonObject = dict[str, Any]
+
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 # Majors this reader understands; an older major would be converted here when one exists.
 READABLE_MAJORS = frozenset({1})
@@ -61,7 +65,7 @@ def content_hash(report: Report) -> str:
     return hash_bytes(canonical_json(report))
 
 
-def document_hash(data: dict[str, Any]) -> str:
+def document_hash(data: JsonObject) -> str:
     """The same hash, over a parsed JSON document as it stands (what a reader checks)."""
     content = {k: v for k, v in data.items() if k not in ENVELOPE_FIELDS}
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -82,7 +86,7 @@ def _first_problem(source: str, error: ValidationError) -> str:
     return f"{source}: field {where}: {message}{more}"
 
 
-def _check_version(source: str, data: dict[str, Any]) -> tuple[int, int, int]:
+def _check_version(source: str, data: JsonObject) -> tuple[int, int, int]:
     try:
         version = parse_version(data.get("schema_version"))
     except ValueError as exc:

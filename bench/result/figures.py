@@ -61,6 +61,12 @@ class ServerFigures(Figures):
     latency_bound_ms: float | None
     concurrency: int
     search: list[QpsTrial] = Field(default_factory=list, description="--find-max-qps trials")
+    issued: int | None = Field(None, description="queries issued (added in 1.2.0)")
+
+    @property
+    def within_bound(self) -> bool | None:
+        """Whether p99 kept the latency bound (None: no bound set)."""
+        return None if self.latency_bound_ms is None else self.p99_ms <= self.latency_bound_ms
 
 
 class TokenGenerationFigures(Figures):
@@ -71,6 +77,18 @@ class TokenGenerationFigures(Figures):
     time_per_output_token_ms: float = Field(description="mean decode run()")
     decode_tokens_per_s: float = Field(description="decode steps over time spent in them")
     prefill_samples_ns: list[int] = Field(default_factory=list)
+
+
+ScenarioValue = float | int | bool | str | list[float] | None
+
+
+class ScenarioFigures(Figures):
+    """The figures of a scenario registered outside edgebench's built-ins (a plugin):
+    named numbers, flags, strings or lists of numbers. Built-in scenarios have typed fields
+    of their own in the result."""
+
+    scenario: str
+    values: dict[str, ScenarioValue] = Field(default_factory=dict)
 
 
 class Sustained(Figures):

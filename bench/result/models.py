@@ -22,12 +22,13 @@ from bench.result.figures import (
     OfflineFigures,
     OpProfile,
     Roofline,
+    ScenarioFigures,
     ServerFigures,
     Sustained,
     TokenGenerationFigures,
 )
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 
 class Record(BaseModel):
@@ -209,6 +210,9 @@ class RunResult(Record):
     roofline: Roofline | None = None
     conformance: Conformance | None = None
     loadgen: LoadgenResult | None = None
+    scenario_figures: ScenarioFigures | None = Field(
+        None, description="figures of a scenario registered outside the built-in ones "
+                          "(added in 1.2.0)")
 
 
 class Emulation(Record):

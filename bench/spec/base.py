@@ -7,17 +7,26 @@ error that names the file and the field.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, TypeVar, get_args
+from typing import Annotated, Literal, TypeVar, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from bench.errors import SpecError, did_you_mean
+from bench.measure.scenarios import get_scenario
 
 Category = Literal["phone", "pc", "wearable", "all-in-one"]
 CATEGORIES: tuple[str, ...] = ("phone", "pc", "wearable", "all-in-one")
-ScenarioName = Literal["single-stream", "multi-stream", "offline", "server", "token-generation"]
 Precision = Literal["fp32", "fp16", "int8"]
+
+
+def _registered(name: str) -> str:
+    get_scenario(name)  # ValueError with a did-you-mean hint when no scenario has the name
+    return name
+
+
+# A scenario name: any scenario in the registry (bench.measure.scenarios), built in or not.
+ScenarioName = Annotated[str, AfterValidator(_registered)]
 
 
 class Spec(BaseModel):

@@ -8,7 +8,18 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from bench.errors import InputError
+from bench.measure.scenarios import get_scenario, list_scenarios
 from bench.spec.base import Precision, ScenarioName, Spec
+
+# The RunSettings fields that belong to scenarios (the rest apply to every scenario).
+SCENARIO_FIELDS = ("samples_per_query", "concurrency", "batch", "target_qps",
+                   "latency_bound_ms", "find_max_qps", "prompt_length", "new_tokens")
+
+
+def flag_of(field: str) -> str:
+    """The ``edgebench run`` flag that sets a RunSettings field (``target_qps`` ->
+    ``--target-qps``; the duration fields drop their ``_s``)."""
+    return "--" + field.removesuffix("_s").replace("_", "-")
 
 
 class RunOverrides(Spec):
@@ -38,7 +49,8 @@ class RunSettings(Spec):
     seed: int = Field(0, ge=0, description="seed of the input generator")
     shapes: dict[str, tuple[int, ...]] = Field(default_factory=dict)
     values: dict[str, float] = Field(default_factory=dict)
-    # Scenario settings (see bench/scenarios/); each is checked against the scenario below.
+    # Scenario settings: each scenario names the ones it uses (``Scenario.uses``, in
+    # bench/measure/scenarios/); a setting given to a scenario that does not use it is refused.
     samples_per_query: int = Field(8, ge=1, description="multi-stream: samples per query")
     concurrency: int | Literal["auto"] = Field(
         1, description="offline/server: parallel requests; 'auto' sweeps threads x concurrency")
@@ -59,27 +71,18 @@ class RunSettings(Spec):
 
     @model_validator(mode="after")
     def _check_scenario_flags(self) -> RunSettings:
-        """Flags that only mean something for one scenario are refused elsewhere."""
+        """A scenario setting is refused for a scenario that does not use it; then the
+        scenario checks its own settings (``Scenario.check_settings``)."""
         if isinstance(self.concurrency, int) and self.concurrency < 1:
             raise ValueError("--concurrency must be a positive integer or 'auto'")
-        server_only = [flag for flag, given in (
-            ("--target-qps", self.target_qps is not None),
-            ("--latency-bound-ms", self.latency_bound_ms is not None),
-            ("--find-max-qps", self.find_max_qps)) if given]
-        if server_only and self.scenario != "server":
-            raise ValueError(f"{server_only[0]} only applies to --scenario server "
-                             f"(not {self.scenario})")
-        if self.scenario == "server":
-            if self.target_qps is None and not self.find_max_qps:
-                raise ValueError("--scenario server needs --target-qps QPS or --find-max-qps")
-            if self.find_max_qps and self.latency_bound_ms is None:
-                raise ValueError("--find-max-qps needs --latency-bound-ms (the bound to keep)")
-        if self.concurrency == "auto" and self.scenario != "offline":
-            raise ValueError("--concurrency auto only applies to --scenario offline")
-        if self.batch > 1 and self.scenario != "offline":
-            raise ValueError("--batch only applies to --scenario offline")
-        if self.prompt_length is not None and self.scenario != "token-generation":
-            raise ValueError("--prompt-length only applies to --scenario token-generation")
+        scenario = get_scenario(self.scenario)
+        for name in SCENARIO_FIELDS:
+            default = type(self).model_fields[name].default
+            if getattr(self, name) != default and name not in scenario.uses:
+                users = [s for s in list_scenarios() if name in get_scenario(s).uses]
+                raise ValueError(f"{flag_of(name)} only applies to --scenario "
+                                 f"{' or '.join(users)} (not {self.scenario})")
+        scenario.check_settings(self)
         if self.reference is not None and not self.check_outputs:
             raise ValueError("--reference only applies with --check-outputs")
         if self.sustained_s is not None and self.ci_target is not None:

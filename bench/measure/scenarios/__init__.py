@@ -1,22 +1,24 @@
-"""Scenarios: how queries are issued. One class per file, registered by name."""
+"""Scenarios: how queries are issued. One module a scenario, a :class:`Scenario` subclass
+registered by name (``registry``); importing this package registers the built-in ones,
+listed here explicitly."""
 
 from __future__ import annotations
 
-# Scenario modules register themselves on import; list them here, explicitly.
-from bench.measure.scenarios import (  # noqa: E402,F401
+from bench.measure.scenarios import (  # noqa: F401  (each registers its scenario)
     multi_stream,
     offline,
     server,
     single_stream,
     token_generation,
 )
-from bench.measure.scenarios.base import (
-    Measurement,
-    Scenario,
-    Target,
+from bench.measure.scenarios.base import Measurement, Scenario, Target
+from bench.measure.scenarios.registry import (
     get_scenario,
+    is_scenario,
     list_scenarios,
     register,
+    unregister,
 )
 
-__all__ = ["Measurement", "Scenario", "Target", "get_scenario", "list_scenarios", "register"]
+__all__ = ["Measurement", "Scenario", "Target", "get_scenario", "is_scenario",
+           "list_scenarios", "register", "unregister"]

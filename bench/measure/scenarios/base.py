@@ -1,5 +1,7 @@
-"""What every scenario shares: the target it drives, the measurement it returns, the rule
-that ends a run, and the registry.
+"""What every scenario shares: the :class:`Scenario` a module subclasses (it owns its
+settings and their validation, headline, batching rule, typed figures, validity rules,
+LoadGen mapping and report section), the target it drives, the measurement it returns, and
+the rule that ends a run.
 
 Ending a run (every scenario, MLPerf semantics):
 
@@ -15,17 +17,27 @@ Ending a run (every scenario, MLPerf semantics):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from time import perf_counter_ns
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from bench.spec import RunSettings
+from bench.result.figures import Figures, LoadgenResult
 from bench.stats.intervals import BATCH_MIN_N, PercentileCI, percentile_ci
 
-RunFn = Callable[[None, Mapping[str, np.ndarray]], Any]  # InferenceSession.run
+if TYPE_CHECKING:
+    from bench.result.models import RunResult
+    from bench.spec import RunSettings
+    from bench.zoo.graph import GraphInput
+
+# InferenceSession.run(None, feeds): onnxruntime returns a list with one entry per output,
+# numpy arrays for tensors and lists or dicts for non-tensor outputs (ZipMap's seq(map)), so
+# its element type is not narrower than Any.
+RunFn = Callable[[None, Mapping[str, np.ndarray]], list[Any]]
 Tick = Callable[[float, int], None]  # (elapsed seconds, queries so far)
+Shapes = dict[str, tuple[int, ...]]
 
 ENDED_BY_TARGETS = "min_duration and min_queries met"
 ENDED_BY_MAX_DURATION = "max_duration reached"
@@ -56,14 +68,59 @@ class Measurement:
     ends_ns: tuple[int, ...] = ()  # completion time of each query, ns since the run start
     headline_percentile: float = 90.0
     ci: PercentileCI | None = None  # the interval reached when the run ended
-    details: Mapping[str, Any] = field(default_factory=dict)  # scenario-specific figures
+    figures: Figures | None = None  # the scenario's own typed figures (its report record)
+    loadgen: LoadgenResult | None = None  # set when MLPerf LoadGen drove the run
 
 
-class Scenario(Protocol):
-    name: str
+class Scenario:
+    """A way of issuing queries. A subclass registers with ``@register(name)`` and
+    overrides what differs from these defaults (a closed-loop latency scenario)."""
+
+    name: ClassVar[str] = ""
+    headline: ClassVar[str] = "p90 latency"  # the figure the scenario is judged by
+    percentile: ClassVar[float] = 90.0  # the latency percentile behind the headline
+    uses: ClassVar[tuple[str, ...]] = ()  # the RunSettings scenario fields it reads
+    loadgen: ClassVar[str | None] = None  # MLPerf LoadGen's TestScenario, if it has one
+    concurrent: ClassVar[bool] = False  # queries overlap: rates, not latencies, add up
+    result_field: ClassVar[str] = "scenario_figures"  # the RunResult field of its figures
+
+    def check_settings(self, settings: RunSettings) -> None:
+        """Raise ``ValueError`` for settings this scenario refuses (while validating)."""
+
+    def check_model(self, model: str, inputs: Sequence[GraphInput],
+                    settings: RunSettings) -> None:
+        """Raise ``InputError`` for a model this scenario cannot drive (while planning)."""
+
+    def batch(self, settings: RunSettings) -> int:
+        """Samples fed along a dynamic first (batch) dimension per ``run()``."""
+        return 1
 
     def run(self, infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
-            tick: Tick | None = None, target: Target | None = None) -> Measurement: ...
+            tick: Tick | None = None, target: Target | None = None) -> Measurement:
+        raise NotImplementedError
+
+    def validity(self, settings: RunSettings, measured: Measurement) -> list[str]:
+        """Why a measured run is invalid by this scenario's own rules (empty: valid)."""
+        return []
+
+    def roofline_query(self, settings: RunSettings, measured: Measurement,
+                       shapes: Shapes) -> tuple[Shapes, float]:
+        """The input shapes whose FLOPs make one query's work, and the factor to apply."""
+        return shapes, 1.0
+
+    def section(self, result: RunResult) -> list[str]:
+        """Lines of the scenario's own figures for ``report.md`` (plain text)."""
+        return []
+
+
+def warm_up(query: Callable[[], object], count: int) -> tuple[int, ...]:
+    """Issue ``count`` warm-up queries; their latencies are reported apart."""
+    warmup = [0] * count
+    for i in range(count):
+        t0 = perf_counter_ns()
+        query()
+        warmup[i] = perf_counter_ns() - t0
+    return tuple(warmup)
 
 
 def limits(settings: RunSettings) -> tuple[float, float, float | None]:
@@ -124,25 +181,3 @@ def expected_queries(settings: RunSettings, typical_ns: int) -> int:
     expected = max(settings.min_queries, min_s * 1e9 / typical * 1.25)
     ceiling = max_s * 1e9 / typical * 1.25  # a huge min_queries never allocates past this
     return int(min(expected, ceiling)) + 16
-
-
-_SCENARIOS: dict[str, type[Scenario]] = {}
-
-
-def register(name: str) -> Callable[[type[Scenario]], type[Scenario]]:
-    def decorate(cls: type[Scenario]) -> type[Scenario]:
-        if name in _SCENARIOS:
-            raise ValueError(f"scenario {name!r} is already registered")
-        cls.name = name
-        _SCENARIOS[name] = cls
-        return cls
-
-    return decorate
-
-
-def get_scenario(name: str) -> Scenario:
-    return _SCENARIOS[name]()
-
-
-def list_scenarios() -> list[str]:
-    return sorted(_SCENARIOS)

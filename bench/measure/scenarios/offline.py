@@ -8,7 +8,9 @@ median is a stable throughput).
 ``concurrency='auto'`` sweeps intra-op threads x concurrency with short trials: threads in
 1, 2, 4, ... up to the core count; for each, concurrency 1, 2, 4, ... while the product
 stays within twice the core count and throughput still grows. The best pair gets the full
-run; the report lists every trial (``details['sweep']``).
+run; the report lists every trial (``OfflineFigures.sweep``). The grid is sized by the
+CPUs this process may use (its affinity, so ``--emulate``'s cores count) and capped by the
+emulated thread limit.
 
 Workers never spin: each blocks in ``run()``; the main thread blocks on an event with a
 timeout to check the end of the run.
@@ -17,26 +19,33 @@ timeout to check the end of the run.
 from __future__ import annotations
 
 import gc
-import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from time import perf_counter_ns
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bench.errors import RunError
+from bench.device.affinity import usable_cpus
+from bench.errors import InputError, RunError
 from bench.measure.scenarios.base import (
     CHECK_NS,
     Measurement,
     RunFn,
+    Scenario,
     Stopper,
     Target,
     Tick,
     limits,
-    register,
+    warm_up,
 )
-from bench.measure.scenarios.single_stream import warm_up
-from bench.spec import RunSettings
+from bench.measure.scenarios.registry import register
+from bench.result.figures import OfflineFigures, SweepPoint
+
+if TYPE_CHECKING:
+    from bench.result.models import RunResult
+    from bench.spec import RunSettings
+    from bench.zoo.graph import GraphInput
 
 TRIAL_S = 0.5  # length of one sweep trial (at least; and a tenth of the min duration)
 
@@ -69,8 +78,8 @@ class _Worker(threading.Thread):
 
 
 def measure_offline(infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
-                    concurrency: int, tick: Tick | None = None,
-                    details: Mapping[str, object] | None = None) -> Measurement:
+                    concurrency: int, tick: Tick | None = None, threads: int | None = None,
+                    sweep: Sequence[SweepPoint] = ()) -> Measurement:
     """Warm up, then keep ``concurrency`` requests in flight until the stopper says so."""
     warmup = warm_up(lambda: infer(None, feeds), settings.warmup)
     min_s, _, _ = limits(settings)
@@ -114,7 +123,8 @@ def measure_offline(infer: RunFn, feeds: Mapping[str, np.ndarray], settings: Run
         ended_by=ended_by, samples_per_query=settings.batch,
         ends_ns=tuple((ends - start).tolist()), headline_percentile=50.0,
         ci=stopper.final_ci(latency, len(latency)),
-        details={"concurrency": concurrency, "batch": settings.batch, **(details or {})})
+        figures=OfflineFigures(concurrency=concurrency, batch=settings.batch, threads=threads,
+                               sweep=list(sweep)))
 
 
 def throughput(m: Measurement) -> float:
@@ -145,48 +155,66 @@ MAX_FINALISTS = 3
 
 
 def sweep(target: Target, feeds: Mapping[str, np.ndarray], settings: RunSettings,
-          cores: int) -> tuple[int, int, list[dict[str, float]]]:
+          cores: int, max_threads: int | None = None) -> tuple[int, int, list[SweepPoint]]:
     """Short trials over the grid, then confirmation rounds among the finalists; returns
     (best threads, best concurrency, every trial in the order run)."""
     trial_s = max(TRIAL_S, limits(settings)[0] / 10)
     trial = settings.model_copy(update={
         "duration_s": trial_s, "max_duration_s": trial_s * 4, "min_queries": 1,
         "ci_target": None, "sustained_s": None, "warmup": max(2, min(settings.warmup, 5))})
-    trials: list[dict[str, float]] = []
+    trials: list[SweepPoint] = []
     sessions: dict[int, RunFn] = {}
 
     def measure(threads: int, c: int) -> float:
         if threads not in sessions:
             sessions[threads] = target.open(threads)
         rate = throughput(measure_offline(sessions[threads], feeds, trial, c))
-        trials.append({"threads": threads, "concurrency": c, "samples_per_s": rate})
+        trials.append(SweepPoint(threads=threads, concurrency=c, samples_per_s=rate))
         return rate
 
-    for threads, concurrencies in sweep_grid(cores):
+    grid = [(t, cs) for t, cs in sweep_grid(cores) if max_threads is None or t <= max_threads]
+    for threads, concurrencies in grid:
         last = 0.0
         for c in concurrencies:
             rate = measure(threads, c)
             if rate < last * 1.02:  # no longer growing: larger concurrencies won't help
                 break
             last = rate
-    ranked = sorted(trials, key=lambda t: -t["samples_per_s"])
-    top = ranked[0]["samples_per_s"]
-    finalists = [(int(t["threads"]), int(t["concurrency"])) for t in ranked
-                 if t["samples_per_s"] >= (1 - CONFIRM_MARGIN) * top][:MAX_FINALISTS]
+    ranked = sorted(trials, key=lambda t: -t.samples_per_s)
+    top = ranked[0].samples_per_s
+    finalists = [(t.threads, t.concurrency) for t in ranked
+                 if t.samples_per_s >= (1 - CONFIRM_MARGIN) * top][:MAX_FINALISTS]
     if len(finalists) > 1:
         for r in range(CONFIRM_ROUNDS):
             shift = r % len(finalists)
             for threads, c in finalists[shift:] + finalists[:shift]:
                 measure(threads, c)
     best = max(finalists, key=lambda f: float(np.median(
-        [t["samples_per_s"] for t in trials if (t["threads"], t["concurrency"]) == f])))
+        [t.samples_per_s for t in trials if (t.threads, t.concurrency) == f])))
     return best[0], best[1], trials
 
 
+def _dynamic_batch(inputs: Sequence[GraphInput]) -> list[str]:
+    return [g.name for g in inputs if g.dims and not isinstance(g.dims[0], int)]
+
+
 @register("offline")
-class Offline:
-    name = "offline"
+class Offline(Scenario):
+    headline = "samples/s"
     percentile = 50.0
+    uses = ("concurrency", "batch")
+    loadgen = "Offline"
+    concurrent = True
+    result_field = "offline"
+
+    def check_model(self, model: str, inputs: Sequence[GraphInput],
+                    settings: RunSettings) -> None:
+        if settings.batch > 1 and not _dynamic_batch(inputs):
+            raise InputError(f"--batch {settings.batch}: model {model!r} has no input with a "
+                             "dynamic first (batch) dimension")
+
+    def batch(self, settings: RunSettings) -> int:
+        return settings.batch
 
     def run(self, infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
             tick: Tick | None = None, target: Target | None = None) -> Measurement:
@@ -194,7 +222,18 @@ class Offline:
             return measure_offline(infer, feeds, settings, int(settings.concurrency), tick)
         if target is None:
             raise RunError("offline --concurrency auto needs a target that can open sessions")
-        cores = os.cpu_count() or 1
-        threads, concurrency, trials = sweep(target, feeds, settings, cores)
+        threads, concurrency, trials = sweep(target, feeds, settings, usable_cpus(),
+                                             settings.threads)
         return measure_offline(target.open(threads), feeds, settings, concurrency, tick,
-                               details={"threads": threads, "sweep": trials})
+                               threads=threads, sweep=trials)
+
+    def section(self, result: RunResult) -> list[str]:
+        o = result.offline
+        if o is None:
+            return []
+        lines = [f"concurrency {o.concurrency}, batch {o.batch}"
+                 + (f", threads {o.threads}" if o.threads else "")]
+        if o.sweep:
+            lines.append("sweep (threads x concurrency): " + ", ".join(
+                f"{p.threads}x{p.concurrency}: {p.samples_per_s:.0f}/s" for p in o.sweep))
+        return lines

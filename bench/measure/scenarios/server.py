@@ -10,7 +10,7 @@ sleeps until the next arrival (``Event.wait``), workers block on the queue.
 ``find_max_qps`` bisects the arrival rate: it starts from the rate one worker sustains at
 the warm-up latency, runs short trials (a tenth of the min duration, at least 1 s) and
 keeps the highest rate whose p99 stays within the bound; the full run then uses it. The
-report lists every trial (``details['search']``).
+report lists every trial (``ServerFigures.search``).
 """
 
 from __future__ import annotations
@@ -19,31 +19,37 @@ import gc
 import math
 import queue
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from time import perf_counter_ns
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bench.measure.scenarios.base import (
     Measurement,
     RunFn,
+    Scenario,
     Stopper,
     Target,
     Tick,
     expected_queries,
     limits,
-    register,
+    warm_up,
 )
-from bench.measure.scenarios.single_stream import warm_up
-from bench.spec import RunSettings
+from bench.measure.scenarios.registry import register
+from bench.result.figures import QpsTrial, ServerFigures
 from bench.stats.arrivals import poisson_arrivals_ns
 from bench.stats.summary import nearest_rank
+
+if TYPE_CHECKING:
+    from bench.result.models import RunResult
+    from bench.spec import RunSettings
 
 _CHUNK = 4096  # arrivals generated at a time (before they are due, outside timed calls)
 SEARCH_STEPS = 7
 
 
-def _arrivals(rate: float, seed: int, start_ns: int):  # type: ignore[no-untyped-def]
+def _arrivals(rate: float, seed: int, start_ns: int) -> Iterator[int]:
     rng = np.random.default_rng(seed)
     offset = start_ns
     while True:
@@ -54,7 +60,7 @@ def _arrivals(rate: float, seed: int, start_ns: int):  # type: ignore[no-untyped
 
 def measure_server(infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
                    rate: float, tick: Tick | None = None, warmup: tuple[int, ...] = (),
-                   details: Mapping[str, object] | None = None) -> Measurement:
+                   search: Sequence[QpsTrial] = ()) -> Measurement:
     concurrency = int(settings.concurrency) if settings.concurrency != "auto" else 1
     capacity = expected_queries(settings, int(1e9 / rate))
     latency = np.zeros(capacity, dtype=np.int64)
@@ -116,19 +122,17 @@ def measure_server(infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunS
     lat, end_times = latency[:count][order], ends[:count][order]
     duration = int(end_times[-1]) - start if count else 1
     p99 = nearest_rank(np.sort(lat), 99) / 1e6 if count else math.inf
-    bound = settings.latency_bound_ms
     return Measurement(
         samples_ns=tuple(lat.tolist()), warmup_samples_ns=warmup, duration_ns=duration,
         ended_by=ended_by, ends_ns=tuple((end_times - start).tolist()), headline_percentile=99.0,
         ci=stopper.final_ci(lat, count),
-        details={"target_qps": rate, "achieved_qps": count / (duration / 1e9),
-                 "issued": issued, "latency_bound_ms": bound, "p99_ms": p99,
-                 "within_bound": None if bound is None else p99 <= bound,
-                 "concurrency": concurrency, **(details or {})})
+        figures=ServerFigures(target_qps=rate, achieved_qps=count / (duration / 1e9),
+                              p99_ms=p99, latency_bound_ms=settings.latency_bound_ms,
+                              concurrency=concurrency, search=list(search), issued=issued))
 
 
 def find_max_qps(infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
-                 warmup: tuple[int, ...]) -> tuple[float, list[dict[str, float]]]:
+                 warmup: tuple[int, ...]) -> tuple[float, list[QpsTrial]]:
     """Bisect the arrival rate for the highest whose p99 is within the bound."""
     bound = settings.latency_bound_ms or math.inf
     trial_s = max(1.0, limits(settings)[0] / 10)
@@ -141,28 +145,57 @@ def find_max_qps(infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSet
     rate, growing, search = high, True, []
     for _ in range(SEARCH_STEPS):
         m = measure_server(infer, feeds, trial, rate)
-        p99 = float(m.details["p99_ms"])
+        p99 = m.figures.p99_ms if isinstance(m.figures, ServerFigures) else math.inf
         valid = p99 <= bound
-        search.append({"target_qps": rate, "p99_ms": p99, "valid": float(valid)})
+        search.append(QpsTrial(target_qps=rate, p99_ms=p99, valid=valid))
         if valid:
             low = rate
         else:
             high, growing = rate, False
         rate = rate * 2 if growing else (low + high) / 2
-    return (low if low > 0 else min(s["target_qps"] for s in search)), search
+    return (low if low > 0 else min(s.target_qps for s in search)), search
 
 
 @register("server")
-class Server:
-    name = "server"
+class Server(Scenario):
+    headline = "p99 latency at the target QPS"
     percentile = 99.0
+    uses = ("concurrency", "target_qps", "find_max_qps", "latency_bound_ms")
+    loadgen = "Server"
+    result_field = "server"
+
+    def check_settings(self, settings: RunSettings) -> None:
+        if settings.concurrency == "auto":
+            raise ValueError("--concurrency auto only applies to --scenario offline")
+        if settings.target_qps is None and not settings.find_max_qps:
+            raise ValueError("--scenario server needs --target-qps QPS or --find-max-qps")
+        if settings.find_max_qps and settings.latency_bound_ms is None:
+            raise ValueError("--find-max-qps needs --latency-bound-ms (the bound to keep)")
 
     def run(self, infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
             tick: Tick | None = None, target: Target | None = None) -> Measurement:
         warmup = warm_up(lambda: infer(None, feeds), settings.warmup)
         if not settings.find_max_qps:
-            rate = float(settings.target_qps or 0.0)  # RunSettings requires it here
+            rate = float(settings.target_qps or 0.0)  # check_settings requires it here
             return measure_server(infer, feeds, settings, rate, tick, warmup)
         rate, search = find_max_qps(infer, feeds, settings, warmup)
-        return measure_server(infer, feeds, settings, rate, tick, warmup,
-                              details={"search": search})
+        return measure_server(infer, feeds, settings, rate, tick, warmup, search=search)
+
+    def validity(self, settings: RunSettings, measured: Measurement) -> list[str]:
+        s = measured.figures
+        if not isinstance(s, ServerFigures) or s.within_bound is not False:
+            return []
+        return [f"server p99 {s.p99_ms:.3f} ms exceeds the latency bound "
+                f"{s.latency_bound_ms:g} ms at {s.target_qps:.1f} QPS"]
+
+    def section(self, result: RunResult) -> list[str]:
+        s = result.server
+        if s is None:
+            return []
+        bound = f", bound {s.latency_bound_ms:g} ms" if s.latency_bound_ms else ""
+        lines = [f"target {s.target_qps:.1f} QPS, achieved {s.achieved_qps:.1f} QPS, "
+                 f"p99 {s.p99_ms:.3f} ms{bound}"]
+        if s.search:
+            lines.append("QPS search: " + ", ".join(
+                f"{t.target_qps:.0f} ({'ok' if t.valid else 'over'})" for t in s.search))
+        return lines

@@ -1,9 +1,9 @@
 """Single-stream (MLPerf): one query at a time; the next is issued when the last completes.
 Headline: the 90th percentile of query latency.
 
-The run ends as described in :mod:`bench.measure.scenarios.base` (targets, early stopping, hard
-limit). Only the ``run()`` call is inside the timed region; the garbage collector is off
-during the loop, and the sample buffers are preallocated numpy arrays (grown, rarely,
+The run ends as described in :mod:`bench.measure.scenarios.base` (targets, early stopping,
+hard limit). Only the ``run()`` call is inside the timed region; the garbage collector is
+off during the loop, and the sample buffers are preallocated numpy arrays (grown, rarely,
 outside the timed region).
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Mapping
 from time import perf_counter_ns
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,31 +21,27 @@ from bench.measure.scenarios.base import (
     ENDED_BY_TARGETS,
     Measurement,
     RunFn,
+    Scenario,
     Stopper,
     Target,
     Tick,
     expected_queries,
-    register,
+    warm_up,
 )
-from bench.spec import RunSettings
+from bench.measure.scenarios.registry import register
+from bench.result.figures import Figures
+
+if TYPE_CHECKING:
+    from bench.spec import RunSettings
 
 __all__ = ["ENDED_BY_MAX_DURATION", "ENDED_BY_TARGETS", "SingleStream", "timed_loop"]
 
 Query = Callable[[], object]
 
 
-def warm_up(query: Query, count: int) -> tuple[int, ...]:
-    warmup = [0] * count
-    for i in range(count):
-        t0 = perf_counter_ns()
-        query()
-        warmup[i] = perf_counter_ns() - t0
-    return tuple(warmup)
-
-
 def timed_loop(query: Query, settings: RunSettings, percentile: float,
                tick: Tick | None, samples_per_query: int = 1,
-               details: Mapping[str, object] | None = None) -> Measurement:
+               figures: Figures | None = None) -> Measurement:
     """Warm up, then issue ``query`` back to back until the stopper says so."""
     warmup = warm_up(query, settings.warmup)
     typical = min(warmup) if warmup else 1_000_000
@@ -78,13 +75,14 @@ def timed_loop(query: Query, settings: RunSettings, percentile: float,
         samples_ns=tuple(samples[:count].tolist()), warmup_samples_ns=warmup,
         duration_ns=t1 - start, ended_by=ended_by, samples_per_query=samples_per_query,
         ends_ns=tuple((ends[:count] - start).tolist()), headline_percentile=percentile,
-        ci=stopper.final_ci(samples, count), details=dict(details or {}))
+        ci=stopper.final_ci(samples, count), figures=figures)
 
 
 @register("single-stream")
-class SingleStream:
-    name = "single-stream"
+class SingleStream(Scenario):
+    headline = "p90 latency"
     percentile = 90.0
+    loadgen = "SingleStream"
 
     def run(self, infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
             tick: Tick | None = None, target: Target | None = None) -> Measurement:

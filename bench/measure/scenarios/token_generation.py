@@ -6,11 +6,12 @@ step's ``present.*`` fed back as the next step's ``past_key_values.*``.
 Figures: time to first token = the prefill ``run()`` (the first token is the argmax of its
 last logits); time per output token = one decode ``run()``; decode tokens/s = decode steps
 over the time spent in them. The measured samples (``samples_ns``) are the decode steps;
-the prefill latencies are reported apart (``details['prefill_ns']``). Generations repeat
-until the run ends; ``min_queries`` counts decode steps and early stopping watches the CI of
-their median. Only ``run()`` calls are timed; the argmax and the feed-back between steps
-are outside the timed region. The prompt is the generated ``input_ids`` (its ``seq`` dim),
-or, with ``prompt_length``, those ids repeated or cut to that length.
+the prefill latencies are reported apart (``TokenGenerationFigures.prefill_samples_ns``).
+Generations repeat until the run ends; ``min_queries`` counts decode steps and early
+stopping watches the CI of their median. Only ``run()`` calls are timed; the argmax and
+the feed-back between steps are outside the timed region. The prompt is the generated
+``input_ids`` (its ``seq`` dim), or, with ``prompt_length``, those ids repeated or cut to
+that length.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import gc
 import re
 from collections.abc import Mapping, Sequence
 from time import perf_counter_ns
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,13 +28,20 @@ from bench.errors import InputError
 from bench.measure.scenarios.base import (
     Measurement,
     RunFn,
+    Scenario,
+    Shapes,
     Stopper,
     Target,
     Tick,
     expected_queries,
-    register,
 )
-from bench.spec import RunSettings
+from bench.measure.scenarios.registry import register
+from bench.result.figures import TokenGenerationFigures
+
+if TYPE_CHECKING:
+    from bench.result.models import RunResult
+    from bench.spec import RunSettings
+    from bench.zoo.graph import GraphInput
 
 _PAST = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
 
@@ -54,9 +63,15 @@ def _prompt(feeds: Mapping[str, np.ndarray], length: int | None) -> np.ndarray:
 
 
 @register("token-generation")
-class TokenGeneration:
-    name = "token-generation"
+class TokenGeneration(Scenario):
+    headline = "decode tokens/s"
     percentile = 50.0
+    uses = ("prompt_length", "new_tokens")
+    result_field = "token_generation"
+
+    def check_model(self, model: str, inputs: Sequence[GraphInput],
+                    settings: RunSettings) -> None:
+        check_decoder(model, [g.name for g in inputs])
 
     def run(self, infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
             tick: Tick | None = None, target: Target | None = None) -> Measurement:
@@ -115,12 +130,32 @@ class TokenGeneration:
                 gc.enable()
         decode = samples[:count]
         decode_s = float(decode.sum()) / 1e9
+        figures = TokenGenerationFigures(
+            prompt_length=int(prompt.shape[1]), new_tokens=steps, generations=len(prefill),
+            time_to_first_token_ms=float(np.median(prefill)) / 1e6,
+            time_per_output_token_ms=float(decode.mean()) / 1e6 if count else 0.0,
+            decode_tokens_per_s=count * prompt.shape[0] / decode_s if decode_s else 0.0,
+            prefill_samples_ns=prefill)
         return Measurement(
             samples_ns=tuple(decode.tolist()), warmup_samples_ns=tuple(warmup),
             duration_ns=now - start, ended_by=ended_by,
             ends_ns=tuple((ends[:count] - start).tolist()),
             headline_percentile=self.percentile, ci=stopper.final_ci(samples, count),
-            details={"prompt_length": int(prompt.shape[1]), "new_tokens": steps,
-                     "generations": len(prefill), "prefill_ns": prefill,
-                     "decode_tokens_per_s": (count * prompt.shape[0] / decode_s
-                                             if decode_s else 0.0)})
+            figures=figures)
+
+    def roofline_query(self, settings: RunSettings, measured: Measurement,
+                       shapes: Shapes) -> tuple[Shapes, float]:
+        # one decode step ~ half of a two-token step at past = 0 (ONNX shape inference cannot
+        # follow the position Range for one token or past > 0); attention over the cache is
+        # left out, so this is a lower bound
+        two = {n: ((s[0], 2) if n == "input_ids" else s) for n, s in shapes.items()}
+        return two, 0.5
+
+    def section(self, result: RunResult) -> list[str]:
+        t = result.token_generation
+        if t is None:
+            return []
+        return [f"prompt {t.prompt_length} tokens: time to first token "
+                f"{t.time_to_first_token_ms:.3f} ms; {t.new_tokens} new tokens: "
+                f"{t.time_per_output_token_ms:.3f} ms per token, "
+                f"{t.decode_tokens_per_s:.1f} tokens/s ({t.generations} generations)"]
