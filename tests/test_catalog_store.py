@@ -78,7 +78,8 @@ def test_cli_catalog_add_refuses_a_byte_flipped_signed_report(
                                             signing.load_private_key(pair.private)),
                         tmp_path / "r")[0]
     text = path.read_text()
-    at = text.index('"queries": ') + len('"queries": ')
+    start = text.index('"queries": ') + len('"queries": ')
+    at = text.index(",", start) - 1  # the last digit: flipping it keeps the JSON valid
     path.write_text(text[:at] + str((int(text[at]) + 1) % 10) + text[at + 1:])
     base = [sys.executable, "-m", "bench", "catalog", "--catalog", str(tmp_path / "c.sqlite")]
     subprocess.run([*base, "require-signatures", "--pubkey", str(pair.public)], check=True,
