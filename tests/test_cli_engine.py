@@ -66,7 +66,9 @@ def test_single_stream_with_early_stopping_and_profile(tmp_path: Path) -> None:
              "--profile-ops")
     es = r["early_stopping"]
     assert r["headline"] == "p90 latency" and es["percentile"] == 90.0
-    assert es["reached"] == r["ended_by"].startswith("early stopping")
+    # a run that stopped early reached its target; one that hit --max-duration may still
+    # reach it over its last samples (the limit is checked before the interval)
+    assert es["reached"] or not r["ended_by"].startswith("early stopping")
     assert es["ci_low_ms"] <= es["value_ms"] <= es["ci_high_ms"]
     assert r["settings"]["ci_target"] == 0.5
     prof = r["op_profile"]
