@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from bench.device import session
 from bench.device.execution import ExecutionPlan, plan_execution
-from bench.errors import InputError
 from bench.measure import engine
 from bench.result.models import Emulation
 from bench.spec import DeviceProfile, RunSettings
 from bench.zoo import ResolvedModel, resolve
+from bench.zoo.binding import ModelNames, check_flags
 from bench.zoo.inputs import InputPlan, plan_inputs
 
 
@@ -28,17 +28,6 @@ class Job:
     collectors: tuple[str, ...] = ()
     profile: DeviceProfile | None = None
     emulation: Emulation | None = None
-
-
-def _check_flags_name_inputs(models: Sequence[ResolvedModel], settings: RunSettings) -> None:
-    known = {i.name for m in models for i in m.inputs}
-    for flag, names in (("--shape", settings.shapes), ("--value", settings.values)):
-        for name in names:
-            if name not in known:
-                listed = ", ".join(sorted(known)) or "none"
-                where = f"model {models[0].name!r}" if len(models) == 1 else "the models"
-                raise InputError(f"{flag} {name}=...: {where} has no input {name!r} "
-                                 f"(inputs: {listed})")
 
 
 def _workload_settings(settings: RunSettings, overrides: dict[str, object]) -> RunSettings:
@@ -74,11 +63,12 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
     if emulation is not None and emulation.threads is not None:
         capped = min(settings.threads or emulation.threads, emulation.threads)
         settings = settings.model_copy(update={"threads": capped})
-    resolved = [resolve(ref, settings.precision) for ref, _ in pairs]
-    _check_flags_name_inputs(resolved, settings)
+    resolved = [resolve(ref, settings.precision, settings.custom_ops) for ref, _ in pairs]
+    names = [ModelNames.of(m.name, ref, m.inputs) for m, (ref, _) in zip(resolved, pairs)]
+    check_flags(names, settings.shapes, settings.dims, settings.values)
     available = session.available_providers()
     jobs = []
-    for model, (_, overrides) in zip(resolved, pairs):
+    for model, (_, overrides), known in zip(resolved, pairs, names):
         own = _workload_settings(settings, overrides)
         if (own.check_outputs and own.reference is None and own.precision != "fp32"
                 and model.spec is not None):  # a variant is checked against its fp32 build
@@ -86,7 +76,9 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
                 update={"reference": str(resolve(model.spec.name, "fp32").path)})
         engine.check_job(model.name, model.inputs, own)
         specs = model.spec.inputs if model.spec else ()
-        inputs = plan_inputs(model.name, model.inputs, specs, own.shapes, own.values)
+        shapes, values, dims = known.scoped(own.shapes, own.values, own.dims)
+        inputs = plan_inputs(model.name, model.inputs, specs, shapes, values, dims, model.path,
+                             f"{model.name}:" if len(resolved) > 1 else "")
         inputs = engine.batch_inputs(model.inputs, inputs, own)
         execution = plan_execution(profile, available, own.threads)
         jobs.append(Job(model, tuple(inputs), own, execution, tuple(profile.collectors),
