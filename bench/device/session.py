@@ -89,12 +89,33 @@ def _register_custom_ops(options: ort.SessionOptions, libraries: Sequence[str]) 
                              f"custom-op library: {first}") from None
 
 
+class _OrtValueOutputs:
+    """A session with an output numpy has no type for (bfloat16): ``run`` hands back
+    OrtValues instead of arrays; everything else is the session's own."""
+
+    def __init__(self, session: ort.InferenceSession) -> None:
+        self._session = session
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._session, name)
+
+    def run(self, output_names: Sequence[str] | None, feeds: Mapping[str, object],
+            run_options: object = None) -> list[object]:
+        values = {k: v if isinstance(v, ort.OrtValue) else ort.OrtValue.ortvalue_from_numpy(v)
+                  for k, v in feeds.items()}
+        names = list(output_names or [o.name for o in self._session.get_outputs()])
+        return list(self._session.run_with_ort_values(names, values, run_options))
+
+
 def _create(path: Path, options: ort.SessionOptions,
             config: SessionConfig) -> ort.InferenceSession:
     names = [name for name, _ in config.providers]
     opts = [dict(o) for _, o in config.providers]
-    return ort.InferenceSession(str(path), sess_options=options, providers=names,
-                                provider_options=opts)
+    session = ort.InferenceSession(str(path), sess_options=options, providers=names,
+                                   provider_options=opts)
+    if any(o.type == "tensor(bfloat16)" for o in session.get_outputs()):
+        return _OrtValueOutputs(session)  # type: ignore[return-value]
+    return session
 
 
 def open_configured(path: Path, config: SessionConfig) -> OpenedSession:

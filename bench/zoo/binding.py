@@ -203,5 +203,6 @@ def check_flags(models: Sequence[ModelNames], shapes: Mapping[str, object],
             name = rest if scoped else key
             what = "input" if kind == "inputs" else "dynamic dim named"
             listed = ", ".join(sorted({n for m in pool for n in getattr(m, kind)})) or "none"
-            raise InputError(f"{flag} {key}=...: {where} has no {what} {name!r} "
+            has = "have" if where == "the models" else "has"
+            raise InputError(f"{flag} {key}=...: {where} {has} no {what} {name!r} "
                              f"({'inputs' if kind == 'inputs' else 'named dims'}: {listed})")
