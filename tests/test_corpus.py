@@ -43,6 +43,8 @@ def _run(entry: Entry, out: Path) -> None:
     (res,) = report.results
     assert res.status == "ok" and res.queries >= 5, res.error
     assert list(res.input_shapes) == [i.name for i in _inputs(_file(entry))]
+    if entry.warns is not None:
+        assert entry.warns in {w.source for w in res.warnings}, res.warnings
 
 
 def _inputs(path: Path) -> list[onnx.ValueInfoProto]:

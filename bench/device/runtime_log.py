@@ -55,8 +55,15 @@ class RuntimeLog:
         self._thread: threading.Thread | None = None
 
     def __enter__(self) -> RuntimeLog:
+        self._active = os.name == "posix"  # select() on a pipe: not on Windows
+        if not self._active:
+            return self
         sys.stderr.flush()
-        self._saved = os.dup(2)
+        try:
+            self._saved = os.dup(2)
+        except OSError:  # no fd 2 at all (a daemon): nothing to keep off the screen
+            self._active = False
+            return self
         read_end, write_end = os.pipe()
         self._stop_read, self._stop_write = os.pipe()
         os.dup2(write_end, 2)
@@ -67,6 +74,8 @@ class RuntimeLog:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if not self._active:
+            return
         try:
             sys.stderr.flush()
         finally:

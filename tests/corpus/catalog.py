@@ -39,6 +39,7 @@ class Entry:
     args: tuple[str, ...] = ()
     default: bool = False  # in the default test run (must work with the test extra alone)
     error: str | None = None  # a documented unsupported case: the one-line error it gets
+    warns: str | None = None  # the source of a warning its result must list
 
 
 def _packaged(distribution: str, path: str, extra: str) -> Callable[[Path], Path]:
@@ -198,7 +199,7 @@ _SP = "onnx/backend/test/data"
 _DECODER = ("--dim", "past_sequence_length=8")
 ENTRIES: tuple[Entry, ...] = (
     Entry("ppocr_cls_mobile_v2", "Paddle2ONNX (rapidocr-onnxruntime 1.4.4; committed)",
-          "dim_value -1 and dim_param '?' dims; a defaulted batch", _committed,
+          "dim_value -1 and dim_param '?' dims", _committed,
           ("--shape", "x=1,3,48,192"), default=True),
     Entry("ppocr_cls_fused", "onnxruntime.transformers optimizer (opt_level 2)",
           "com.microsoft contrib op FusedConv", _cls_fused, ("--shape", "x=1,3,48,192"),
@@ -214,7 +215,8 @@ ENTRIES: tuple[Entry, ...] = (
           _packaged("onnx", f"{_SP}/simple/test_strnorm_model_nostopwords_nochangecase/"
                             "model.onnx", "onnx"), ("--check-outputs",), default=True),
     Entry("ppocr_cls_qdq", "onnxruntime.quantization quantize_static (QDQ)",
-          "QuantizeLinear/DequantizeLinear pairs", _cls_qdq, ("--shape", "x=1,3,48,192")),
+          "QuantizeLinear/DequantizeLinear pairs", _cls_qdq, ("--shape", "x=1,3,48,192"),
+          warns="onnxruntime"),
     Entry("ppocr_v4_det", "Paddle2ONNX (rapidocr-onnxruntime)", "p2o.DynamicDimension names",
           _packaged("rapidocr-onnxruntime", "rapidocr_onnxruntime/models/"
                     "ch_PP-OCRv4_det_infer.onnx", "--no-deps rapidocr-onnxruntime"),
@@ -235,13 +237,14 @@ ENTRIES: tuple[Entry, ...] = (
                     "--no-deps silero-vad"), ("--dim", "sequence=512", "--value", "sr=16000")),
     Entry("light_resnet50", "onnx-caffe2 (onnx backend test model)",
           "IR 3: initializers listed as inputs; onnxruntime warns (an unused initializer)",
-          _packaged("onnx", f"{_SP}/light/light_resnet50.onnx", "onnx"), default=True),
+          _packaged("onnx", f"{_SP}/light/light_resnet50.onnx", "onnx"), default=True,
+          warns="onnxruntime"),
     Entry("light_inception_v2", "onnx-caffe2 (onnx backend test model)", "a deep CNN",
           _packaged("onnx", f"{_SP}/light/light_inception_v2.onnx", "onnx")),
     Entry("torch_embedding", "PyTorch exporter 0.3 (onnx backend test model)",
           "an int64 index input beside a float one; opset 6, onnxruntime warns",
           _packaged("onnx", f"{_SP}/pytorch-converted/test_Embedding/model.onnx", "onnx"),
-          default=True),
+          default=True, warns="onnxruntime"),
     Entry("sklearn_forest", "skl2onnx (scikit-learn RandomForestClassifier)",
           "ai.onnx.ml TreeEnsembleClassifier, ZipMap, an unnamed batch", _sklearn_forest,
           ("--check-outputs",)),
@@ -255,7 +258,7 @@ ENTRIES: tuple[Entry, ...] = (
           _DECODER),
     Entry("torch_decoder_ort", "onnxruntime offline optimizer (ORT_ENABLE_EXTENDED)",
           "SimplifiedLayerNormalization: onnx.checker fails, onnxruntime runs (a warning)",
-          _torch_decoder_ort, _DECODER),
+          _torch_decoder_ort, _DECODER, warns="onnx.checker"),
     Entry("torch_decoder_nbits", "onnxruntime MatMulNBitsQuantizer (4-bit)",
           "com.microsoft MatMulNBits", _torch_decoder_nbits, _DECODER),
 )
