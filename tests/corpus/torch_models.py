@@ -53,6 +53,6 @@ def export_decoder(target: Path) -> Path:
               "past_key": {0: b, 1: p}, "past_value": {0: b, 1: p}}
     with contextlib.redirect_stdout(io.StringIO()):
         torch.onnx.export(model, example, str(target), dynamic_shapes=shapes, dynamo=True,
-                          input_names=list(shapes), verbose=False,
+                          input_names=list(shapes), verbose=False, external_data=False,
                           output_names=["logits", "present_key", "present_value"])
     return target
