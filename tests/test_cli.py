@@ -115,7 +115,7 @@ def _bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
         ([str(tmp / "cut.onnx")], "truncated"),
         ([str(conv), "--shape", "y=1,3,8,8"], "has no input 'y'"),
         ([str(conv), "--shape", "x=1,3,0,8"], "positive"),
-        ([str(conv)], "input 'x' dim 0 ('N') is dynamic and unset; fix it with --shape x="),
+        ([str(conv)], "2 dynamic dims are unset: x[2] ('H'), x[3]"),
         (["tiny_text", "--value", "temperature=warm"], "'warm' is not a number"),
         (["tiny_cnn", "--device", "no-such-device"], "unknown device profile"),
         (["tiny_cnn", "--duration", "0"], "--duration"),

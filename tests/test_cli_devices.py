@@ -17,7 +17,7 @@ def test_list_json(cli_runner: CliRunner) -> None:
     out = cli_runner.invoke(cli, ["devices", "list", "--json"])
     assert out.exit_code == 0
     names = [p["name"] for p in json.loads(out.output)]
-    assert names == ["ai-pc", "ai-phone", "all-in-one", "host", "wearable"]
+    assert names == ["ai-pc", "ai-phone", "all-in-one-ascend", "all-in-one", "host", "wearable"]
 
 
 def test_show_resolves_extends(cli_runner: CliRunner, tmp_path: Path) -> None:

@@ -87,3 +87,22 @@ def test_fc_autoencoder_int8_is_checked_with_its_manifest_tolerance() -> None:
     (result,) = bench.run(["fc_autoencoder"], settings=settings).results
     assert result.conformance is not None
     assert result.conformance.rel_tolerance == 0.25 and result.conformance.passed
+
+
+def test_only_tensor_outputs_are_compared_and_the_others_are_named() -> None:
+    zipmap = [{0: 0.8, 1: 0.2}]
+    result = check_outputs(["label", "probabilities"], [np.array([0]), zipmap],
+                           {"label": np.array([0]), "probabilities": [{0: 0.1, 1: 0.9}]},
+                           "fp32", "ref.onnx", "0" * 64)
+    label, probabilities = result.outputs
+    assert result.passed and label.max_abs_error == 0.0
+    assert probabilities.note == "not compared: a sequence of maps (ZipMap), not a tensor"
+    assert probabilities.max_abs_error is None
+
+
+def test_string_outputs_compare_exactly() -> None:
+    words = np.array(["monday", "tuesday"], dtype=object)
+    same = compare_output("y", words, words.copy(), TOLERANCES["fp32"])
+    other = compare_output("y", words, np.array(["monday", "sunday"], dtype=object),
+                           TOLERANCES["fp32"])
+    assert same.passed and not other.passed and "compared exactly" in other.note

@@ -9,14 +9,15 @@ import bench
 from bench.spec import RunSettings, profiles
 from bench.zoo import suite
 
-BUILTINS = ["ai-pc", "ai-phone", "all-in-one", "host", "wearable"]
+BUILTINS = ["ai-pc", "ai-phone", "all-in-one", "all-in-one-ascend", "host", "wearable"]
 
 
-def test_the_builtins_are_the_four_classes_and_host() -> None:
+def test_the_builtins_are_the_four_classes_ascend_and_host() -> None:
     assert sorted(p.name for p in profiles.list_profiles()) == BUILTINS
     categories = {p.name: p.category for p in profiles.list_profiles()}
     assert categories == {"ai-pc": "pc", "ai-phone": "phone", "all-in-one": "all-in-one",
-                          "host": "pc", "wearable": "wearable"}
+                          "all-in-one-ascend": "all-in-one", "host": "pc",
+                          "wearable": "wearable"}
 
 
 @pytest.mark.parametrize("name", [p.name for p in profiles.list_profiles()])

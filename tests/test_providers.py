@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import bench
 from bench.device import session
 from bench.device.execution import plan_execution
 from bench.device.providers import CPU, nodes_off_provider, plan_providers, provider_options
+from bench.errors import SpecError
 from bench.spec import RunSettings
 from bench.spec.device import (
     CpuProvider,
@@ -123,3 +126,47 @@ def test_plan_execution_takes_the_profiles_session_settings(tmp_path: Path) -> N
     plan = plan_execution(read_profile(path), [CPU], 2)
     assert plan.config.intra_op == 2 and plan.config.inter_op == 3
     assert plan.config.graph_optimization == "extended" and plan.config.cpu_arena is False
+
+
+def test_the_npu_providers_of_the_plans_hardware_map_to_onnxruntime() -> None:
+    from bench.spec.device import AclProvider, CannProvider, RknpuProvider, VsinpuProvider
+
+    cann = CannProvider(name="cann", device_id=1, npu_mem_limit=2**31,
+                        precision_mode="allow_mix_precision", op_select_impl_mode="high_precision")
+    assert provider_options(cann) == {
+        "device_id": "1", "npu_mem_limit": str(2**31),
+        "arena_extend_strategy": "kNextPowerOfTwo", "enable_cann_graph": "1",
+        "precision_mode": "allow_mix_precision", "op_select_impl_mode": "high_precision"}
+    assert provider_options(AclProvider(name="acl", enable_fast_math=True)) == {
+        "enable_fast_math": "true"}
+    assert provider_options(RknpuProvider(name="rknpu")) == {}
+    assert provider_options(VsinpuProvider(name="vsinpu")) == {}
+    names = plan_providers([cann, RknpuProvider(name="rknpu"), VsinpuProvider(name="vsinpu"),
+                            AclProvider(name="acl")], "forbid", [CPU]).missing
+    assert names == ("CANNExecutionProvider", "RknpuExecutionProvider",
+                     "VSINPUExecutionProvider", "ACLExecutionProvider")
+
+
+def test_npu_provider_options_are_checked(tmp_path: Path) -> None:
+    from bench.spec.profiles import load_profile
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ncategory: all-in-one\nworkloads: [{model: tiny_mlp}]\n"
+                   "execution_providers:\n  - {name: cann, precision_mode: fp8}\n")
+    with pytest.raises(SpecError, match="precision_mode"):
+        load_profile(str(bad))
+    bad.write_text("name: bad\ncategory: all-in-one\nworkloads: [{model: tiny_mlp}]\n"
+                   "execution_providers:\n  - {name: rknpu, device_id: 0}\n")
+    with pytest.raises(SpecError, match="device_id"):
+        load_profile(str(bad))
+
+
+def test_the_ascend_profile_falls_back_to_the_cpu_here(fast_settings: RunSettings) -> None:
+    """No Ascend NPU (nor onnxruntime-cann) on this machine: the mapping and the fallback
+    are what is tested; the run itself lands on the CPU and says so."""
+    report = bench.run(["tiny_mlp"], device="all-in-one-ascend", settings=fast_settings)
+    (result,) = report.results
+    assert result.status == "ok" and result.valid and result.provider == CPU
+    assert result.execution.requested == ["CANNExecutionProvider", CPU]
+    assert result.execution.fallbacks == [
+        f"CANNExecutionProvider is not available on this host; ran on {CPU}"]

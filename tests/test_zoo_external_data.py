@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from bench.cli import cli
 from bench.device import session
 from bench.errors import ModelFileError
 from bench.zoo import resolve
@@ -81,8 +83,8 @@ def test_a_changed_weight_changes_the_sha256(external: Path) -> None:
 
 def test_missing_data_file_is_one_clear_error(external: Path) -> None:
     external.with_name("decoder.onnx.data").unlink()
-    with pytest.raises(ModelFileError, match=r"decoder\.onnx: invalid ONNX model.*decoder"
-                                             r"\.onnx\.data"):
+    with pytest.raises(ModelFileError, match=r"decoder\.onnx: its external data file "
+                                             r"decoder\.onnx\.data is missing"):
         load_graph(external)
 
 
@@ -150,3 +152,20 @@ def test_a_built_model_is_named_after_the_model_not_its_cache_key() -> None:
     built = resolve("llm_decoder_tiny").path
     assert built.name == "llm_decoder_tiny.onnx"
     assert built.parent.name.startswith("llm_decoder_tiny-fp32-")
+
+
+def test_models_inspect_refuses_what_run_refuses(external: Path, tmp_path: Path) -> None:
+    """Issue 18: inspect went on with a missing data file ("file bytes 140") and with an
+    empty file (all zeros); both now get run's one-line error and exit 2."""
+    runner = CliRunner()
+    external.with_name("decoder.onnx.data").unlink()
+    empty = tmp_path / "empty.onnx"
+    empty.write_bytes(b"")
+    for path, needle in ((external, "its external data file decoder.onnx.data is missing"),
+                         (empty, "empty file, not an ONNX model")):
+        inspected = runner.invoke(cli, ["models", "inspect", str(path)])
+        ran = runner.invoke(cli, ["run", str(path), "--out", str(tmp_path / "never")])
+        for result in (inspected, ran):
+            assert result.exit_code == 2 and needle in result.output, result.output
+            assert len(result.output.strip().splitlines()) == 1
+        assert not (tmp_path / "never").exists()

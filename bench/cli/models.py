@@ -9,9 +9,9 @@ import click
 from bench import zoo
 from bench.cli.base import json_option, print_json
 from bench.report.table import render_text
-from bench.spec import CATEGORIES
+from bench.spec import CATEGORIES, parse_dims, parse_shapes
 from bench.zoo.builds import build_model
-from bench.zoo.inspection import GraphProfile, profile_file
+from bench.zoo.inspection import GraphProfile, inspect_file
 from bench.zoo.manifests import get_manifest
 
 PRECISIONS = click.Choice(["fp32", "fp16", "int8"])
@@ -66,30 +66,48 @@ def models_build(name: str, precision: str) -> None:
                    "differs (a non-deterministic builder or other tool versions)", err=True)
 
 
+def _noted(name: str, value: int, profile: GraphProfile) -> str:
+    dims = profile.depends_on.get(name)
+    return f"{value:,}" + (f"   (depends on {', '.join(dims)})" if dims else "")
+
+
 def _render(profile: GraphProfile) -> str:
-    lines = [f"params      {profile.params:,}", f"MACs        {profile.macs:,}",
+    lines = [f"params      {profile.params:,}",
+             f"MACs        {_noted('MACs', profile.macs, profile)}",
              f"FLOPs       {profile.flops:,}", f"opset       {profile.opset}",
              f"file bytes  {profile.file_bytes:,}"]
-    lines += [f"MACs {op:<7} {macs:,}" for op, macs in profile.macs_by_op.items()]
+    lines += [f"MACs {op:<7} {_noted(f'MACs {op}', macs, profile)}"
+              for op, macs in profile.macs_by_op.items()]
     lines += [f"input  {t.name} {t.dtype} {list(t.shape)}" for t in profile.inputs]
     lines += [f"output {t.name} {t.dtype} {list(t.shape)}" for t in profile.outputs]
+    if profile.defaulted:
+        lines.append("batch dims set to 1: " + ", ".join(profile.defaulted))
+    if profile.assumed:
+        assumed = ", ".join(f"{k}={v}" for k, v in profile.assumed.items())
+        lines.append(f"unbound dims, counted at {assumed}; bind them with --dim NAME=SIZE "
+                     "or --shape INPUT=D1,D2,...")
+    if profile.uncounted:
+        lines.append(f"uncounted   {len(profile.uncounted)} nodes whose shapes are unknown")
     return "\n".join(lines)
 
 
 @models.command("inspect")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--dim", "dims", multiple=True, metavar="NAME=SIZE",
-              help="Bind a symbolic dim for the MAC count (repeatable; unbound dims are 1).")
+              help="Bind a named dynamic dim (repeatable).")
+@click.option("--shape", "shapes", multiple=True, metavar="INPUT=D1,D2,...",
+              help="Give an input's whole shape (repeatable).")
+@click.option("--custom-ops", "custom_ops", multiple=True, metavar="LIB",
+              help="A shared library of custom operators the model needs (repeatable).")
 @json_option
-def models_inspect(file: Path, dims: tuple[str, ...], as_json: bool) -> None:
-    """Params, MACs/FLOPs per op type, opset, inputs and outputs of an ONNX FILE."""
-    bound = {}
-    for item in dims:
-        key, _, value = item.partition("=")
-        if not value.isdigit():
-            raise click.BadParameter(f"{item!r}: expected NAME=SIZE", param_hint="--dim")
-        bound[key] = int(value)
-    profile = profile_file(file, bound)
+def models_inspect(file: Path, dims: tuple[str, ...], shapes: tuple[str, ...],
+                   custom_ops: tuple[str, ...], as_json: bool) -> None:
+    """Params, MACs/FLOPs per op type, opset, inputs and outputs of an ONNX FILE.
+
+    A dynamic batch dim counts as 1; other unbound dims are counted at an example size
+    and the counts that depend on them say so.
+    """
+    profile = inspect_file(file, parse_dims(dims), parse_shapes(shapes), custom_ops)
     if as_json:
         print_json({"file": str(file), **profile.as_dict()})
     else:

@@ -12,13 +12,14 @@ import click
 import bench
 from bench.cli.base import print_json
 from bench.cli.run_options import build_settings, engine_options
+from bench.device import session
 from bench.errors import UsageError
 from bench.measure.progress import LineProgress, SilentProgress
 from bench.measure.run import new_run_id
 from bench.measure.scenarios import list_scenarios
 from bench.report import write_report
 from bench.report.table import render_text, result_row
-from bench.spec import RunSettings, parse_shapes, parse_values
+from bench.spec import RunSettings, parse_dims, parse_shapes, parse_values
 
 
 def _settings(quick: bool, given: dict[str, Any]) -> RunSettings:
@@ -43,10 +44,16 @@ def _check_out(out: Path) -> None:
               help="Hard limit in seconds per model [600; --quick 60].")
 @click.option("--warmup", type=click.IntRange(min=0), help="Warm-up queries [10].")
 @click.option("--threads", type=click.IntRange(min=1), help="Intra-op threads [runtime's].")
-@click.option("--shape", "shapes", multiple=True, metavar="NAME=D1,D2,...",
-              help="Fix the dynamic dims of an input (repeatable).")
+@click.option("--shape", "shapes", multiple=True, metavar="[MODEL:]INPUT=D1,D2,...",
+              help="Give an input's whole shape (repeatable; MODEL: scopes it to one model).")
+@click.option("--dim", "dims", multiple=True, metavar="[MODEL:]NAME=SIZE",
+              help="Bind a named dynamic dim across all inputs (repeatable).")
 @click.option("--value", "values", multiple=True, metavar="NAME=NUMBER",
               help="Feed a constant to an input, e.g. a sample rate (repeatable).")
+@click.option("--custom-ops", "custom_ops", multiple=True, metavar="LIB",
+              help="A shared library of custom operators the models need (repeatable).")
+@click.option("--verbose", is_flag=True,
+              help="Also show onnxruntime's own log lines (the report keeps them anyway).")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed of the input generator [0].")
 @click.option("--precision", type=click.Choice(["fp32", "fp16", "int8"]),
               help="Precision variant of suite models (built once, cached) [fp32].")
@@ -63,6 +70,7 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
         warmup: int | None, threads: int | None, shapes: tuple[str, ...],
         values: tuple[str, ...], seed: int | None, out: Path | None, quick: bool,
         as_json: bool, emulate: bool = False, precision: str | None = None,
+        dims: tuple[str, ...] = (), custom_ops: tuple[str, ...] = (), verbose: bool = False,
         **engine: Any) -> None:
     """Benchmark MODELs (suite names or .onnx files) and write report.json and report.md.
 
@@ -73,7 +81,8 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
         scenario=scenario, duration_s=duration, min_queries=min_queries,
         max_duration_s=max_duration, warmup=warmup, threads=threads, seed=seed,
         shapes=parse_shapes(shapes), values=parse_values(values), precision=precision,
-        **engine))
+        dims=parse_dims(dims), custom_ops=custom_ops or None, **engine))
+    session.set_verbose(verbose)
     if out is not None:
         _check_out(out)
     progress = LineProgress() if not as_json else SilentProgress()

@@ -4,13 +4,15 @@ of it (``Execution``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bench.device.providers import CPU, ProviderPlan, nodes_off_provider, plan_providers
+from bench.device.runtime_log import LogLine
 from bench.device.session import SessionConfig
-from bench.result.models import Execution
+from bench.result.models import DefaultedDim, Execution, RunWarning
 from bench.spec.device import CpuProvider, DeviceProfile
+from bench.zoo.inputs import InputPlan, defaulted_dims
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,16 @@ def plan_execution(profile: DeviceProfile, available: Iterable[str],
 def fallen_back_nodes(plan: ExecutionPlan, events: Iterable[Mapping[str, object]]) -> list[str]:
     """Nodes of a profiled inference that ran elsewhere than on the first provider."""
     return nodes_off_provider(events, plan.providers.names[0])
+
+
+def run_notes(advice: Sequence[str], log: Sequence[LogLine],
+              inputs: Sequence[InputPlan]) -> dict[str, object]:
+    """The result fields that say what a run met beside its figures: onnx.checker's advice
+    and onnxruntime's log lines (``warnings``), and the dims set by default."""
+    warnings = [RunWarning(source="onnx.checker", level="warning", message=text, count=1)
+                for text in dict.fromkeys(advice)]
+    warnings += [RunWarning(source="onnxruntime", level=line.level, message=line.message,
+                            count=line.count) for line in log]
+    defaulted = [DefaultedDim(input=name, axis=axis, dim=dim, size=size)
+                 for name, axis, dim, size in defaulted_dims(inputs)]
+    return {"warnings": warnings, "defaulted_dims": defaulted}

@@ -33,6 +33,10 @@ ORT_NAMES: dict[str, str] = {
     "nnapi": "NnapiExecutionProvider",
     "xnnpack": "XnnpackExecutionProvider",
     "dml": "DmlExecutionProvider",
+    "cann": "CANNExecutionProvider",
+    "rknpu": "RknpuExecutionProvider",
+    "vsinpu": "VSINPUExecutionProvider",
+    "acl": "ACLExecutionProvider",
 }
 SHORT_NAMES = {ort: short for short, ort in ORT_NAMES.items()}
 
@@ -70,6 +74,16 @@ def provider_options(ep: ExecutionProvider) -> dict[str, str]:
                "NNAPI_FLAG_CPU_ONLY": _flag(ep.cpu_only)}
     elif ep.name == "xnnpack":
         raw = {"intra_op_num_threads": ep.intra_op_num_threads}
+    elif ep.name == "cann":
+        raw = {"device_id": ep.device_id, "npu_mem_limit": ep.npu_mem_limit,
+               "arena_extend_strategy": ep.arena_extend_strategy,
+               "enable_cann_graph": _flag(ep.enable_cann_graph),
+               "precision_mode": ep.precision_mode,
+               "op_select_impl_mode": ep.op_select_impl_mode}
+    elif ep.name == "acl":
+        raw = {"enable_fast_math": "true" if ep.enable_fast_math else "false"}
+    elif ep.name in ("rknpu", "vsinpu"):  # no options
+        return {}
     else:  # dml
         raw = {"device_id": ep.device_id}
     return {key: str(value) for key, value in raw.items() if value is not None}

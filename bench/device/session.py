@@ -1,19 +1,30 @@
-"""The only module that imports onnxruntime: runtime facts and session creation."""
+"""The only module that imports onnxruntime: runtime facts and session creation.
+
+Every session made inside :func:`runtime` registers that context's custom-op libraries, and
+what onnxruntime logs meanwhile is kept off the terminal (:mod:`bench.device.runtime_log`)
+and handed back for the report.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import onnxruntime as ort
 
-from bench.errors import RunError
+from bench.device.runtime_log import RuntimeLog
+from bench.errors import RunError, UsageError
 
 CPU = "CPUExecutionProvider"
+_CUSTOM_OPS: tuple[str, ...] = ()  # libraries every session registers (see runtime())
+_VERBOSE = False  # echo onnxruntime's own log lines (edgebench run --verbose)
 
 
 def runtime_version() -> str:
@@ -64,15 +75,47 @@ def _options(config: SessionConfig) -> ort.SessionOptions:
     options.enable_cpu_mem_arena = config.cpu_arena
     if config.forbid_cpu_fallback:
         options.add_session_config_entry("session.disable_cpu_ep_fallback", "1")
+    _register_custom_ops(options, _CUSTOM_OPS)
     return options
+
+
+def _register_custom_ops(options: ort.SessionOptions, libraries: Sequence[str]) -> None:
+    for library in libraries:
+        try:
+            options.register_custom_ops_library(library)
+        except Exception as exc:  # onnxruntime raises its own untyped exceptions
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise UsageError(f"--custom-ops {library}: onnxruntime cannot load it as a "
+                             f"custom-op library: {first}") from None
+
+
+class _OrtValueOutputs:
+    """A session with an output numpy has no type for (bfloat16): ``run`` hands back
+    OrtValues instead of arrays; everything else is the session's own."""
+
+    def __init__(self, session: ort.InferenceSession) -> None:
+        self._session = session
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._session, name)
+
+    def run(self, output_names: Sequence[str] | None, feeds: Mapping[str, object],
+            run_options: object = None) -> list[object]:
+        values = {k: v if isinstance(v, ort.OrtValue) else ort.OrtValue.ortvalue_from_numpy(v)
+                  for k, v in feeds.items()}
+        names = list(output_names or [o.name for o in self._session.get_outputs()])
+        return list(self._session.run_with_ort_values(names, values, run_options))
 
 
 def _create(path: Path, options: ort.SessionOptions,
             config: SessionConfig) -> ort.InferenceSession:
     names = [name for name, _ in config.providers]
     opts = [dict(o) for _, o in config.providers]
-    return ort.InferenceSession(str(path), sess_options=options, providers=names,
-                                provider_options=opts)
+    session = ort.InferenceSession(str(path), sess_options=options, providers=names,
+                                   provider_options=opts)
+    if any(o.type == "tensor(bfloat16)" for o in session.get_outputs()):
+        return _OrtValueOutputs(session)  # type: ignore[return-value]
+    return session
 
 
 def open_configured(path: Path, config: SessionConfig) -> OpenedSession:
@@ -116,6 +159,84 @@ def node_providers(path: Path, config: SessionConfig,
         trace = Path(session.end_profiling())
         events = json.loads(trace.read_text())
     return [e for e in events if isinstance(e, dict) and e.get("cat") == "Node"]
+
+
+# --- the runtime around sessions: custom ops, log capture, load checks ------------------
+
+
+def set_verbose(verbose: bool) -> None:
+    """Whether onnxruntime's own log lines also reach the terminal (they are always kept)."""
+    global _VERBOSE
+    _VERBOSE = verbose
+
+
+@contextlib.contextmanager
+def runtime(custom_ops: Sequence[str] = ()) -> Iterator[RuntimeLog]:
+    """Sessions made inside register ``custom_ops`` (shared libraries); onnxruntime's log
+    lines written meanwhile are kept in the yielded log, off the terminal."""
+    global _CUSTOM_OPS
+    before = _CUSTOM_OPS
+    _CUSTOM_OPS = tuple(dict.fromkeys((*before, *custom_ops)))
+    try:
+        with RuntimeLog(echo=_VERBOSE) as log:
+            yield log
+    finally:
+        _CUSTOM_OPS = before
+
+
+def extensions_library() -> str | None:
+    """The custom-op library of onnxruntime-extensions (domain ``ai.onnx.contrib``), when
+    that optional package is installed."""
+    try:
+        from onnxruntime_extensions import get_library_path
+    except ImportError:
+        return None
+    return str(get_library_path())
+
+
+def load_error(path: Path, custom_ops: Sequence[str] = ()) -> str | None:
+    """Why onnxruntime cannot load ``path`` (the first line of its message), or None when
+    it can: a CPU session, no graph optimisation, nothing logged to the terminal."""
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.log_severity_level = 3
+    _register_custom_ops(options, (*_CUSTOM_OPS, *custom_ops))
+    with RuntimeLog(echo=_VERBOSE):
+        try:
+            ort.InferenceSession(str(path), sess_options=options, providers=[CPU])
+        except Exception as exc:  # onnxruntime raises its own untyped exceptions
+            return plain_error(exc)
+    return None
+
+
+def plain_error(exc: BaseException) -> str:
+    """The first line of an onnxruntime error without its code and source-file prefix."""
+    text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+    text = re.sub(r"^\[ONNXRuntimeError\] : \d+ : \w+ : ", "", text)
+    return re.sub(r"/onnxruntime_src/\S+:\d+ ", "", text)
+
+
+def try_run(path: Path, feeds: Mapping[str, object]) -> bool:
+    """Whether one inference on ``feeds`` succeeds (a CPU session, log kept off screen)."""
+    with RuntimeLog():
+        try:
+            options = _options(SessionConfig(graph_optimization="basic"))
+            options.log_severity_level = 3
+            ort.InferenceSession(str(path), options, providers=[CPU]).run(None, dict(feeds))
+        except Exception:  # any failure means: not with these inputs
+            return False
+    return True
+
+
+def ort_value(array: np.ndarray, elem_type: int) -> object:
+    """An input onnxruntime cannot take as a numpy array (bfloat16: the bits as uint16)."""
+    return ort.OrtValue.ortvalue_from_numpy_with_onnx_type(array, onnx_element_type=elem_type)
+
+
+def output_types(session: ort.InferenceSession) -> dict[str, str]:
+    """Each output's type as onnxruntime writes it: ``tensor(float)``,
+    ``seq(map(int64,tensor(float)))``..."""
+    return {o.name: str(o.type) for o in session.get_outputs()}
 
 
 def build_info() -> dict[str, str]:

@@ -7,7 +7,11 @@ Per output: ``max_abs_error`` = max |c - r|; ``max_rel_error`` = max |c - r| / m
 ``cosine_similarity`` of the flattened outputs (1.0 when both are all zeros). An output
 passes when ``max_rel_error <= rel_tolerance`` AND ``cosine >= min_cosine``. Defaults per
 precision (a manifest may override them later): fp32 1e-4 / 0.99999, fp16 1e-2 / 0.999,
-int8 1e-1 / 0.99. Integer and boolean outputs must match exactly.
+int8 1e-1 / 0.99. Integer, boolean and string outputs must match exactly.
+
+Only tensor outputs are compared: an output of another type (the ``seq(map(...))`` of
+ai.onnx.ml's ZipMap, a sequence) is listed as not compared, with its type, and does not
+fail the check.
 """
 
 from __future__ import annotations
@@ -39,6 +43,11 @@ def compare_output(name: str, candidate: np.ndarray, reference: np.ndarray,
     if candidate.shape != reference.shape:
         return _failed(name, f"shape {list(candidate.shape)} != reference "
                              f"{list(reference.shape)}")
+    if not (_numeric(candidate) and _numeric(reference)):  # strings: equal or not
+        same = bool(np.array_equal(candidate, reference))
+        return OutputCheck(name=name, max_abs_error=None, max_rel_error=None,
+                           cosine_similarity=None, passed=same,
+                           note="" if same else "values differ (compared exactly)")
     exact = not (np.issubdtype(reference.dtype, np.floating)
                  and np.issubdtype(candidate.dtype, np.floating))
     c = candidate.astype(np.float64).ravel()
@@ -62,6 +71,19 @@ def compare_output(name: str, candidate: np.ndarray, reference: np.ndarray,
                        cosine_similarity=cosine, passed=bool(passed))
 
 
+def _numeric(array: np.ndarray) -> bool:
+    return array.dtype.kind in "biufc"
+
+
+def _not_compared(name: str, value: object) -> OutputCheck:
+    kind = "a sequence" if isinstance(value, list) else type(value).__name__
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        kind = "a sequence of maps (ZipMap)"
+    return OutputCheck(name=name, max_abs_error=None, max_rel_error=None,
+                       cosine_similarity=None, passed=True,
+                       note=f"not compared: {kind}, not a tensor")
+
+
 def _failed(name: str, note: str) -> OutputCheck:
     return OutputCheck(name=name, max_abs_error=None, max_rel_error=None,
                        cosine_similarity=None, passed=False, note=note)
@@ -75,12 +97,15 @@ def tolerance_for(precision: str, max_rel: float | None = None,
                      cosine=min_cosine if min_cosine is not None else default.cosine)
 
 
-def check_outputs(names: Sequence[str], candidate: Sequence[np.ndarray],
-                  reference: Mapping[str, np.ndarray], precision: str, reference_label: str,
+def check_outputs(names: Sequence[str], candidate: Sequence[object],
+                  reference: Mapping[str, object], precision: str, reference_label: str,
                   reference_sha256: str, tolerance: Tolerance | None = None) -> Conformance:
-    """Compare every candidate output that the reference also produces (pure)."""
+    """Compare every candidate tensor output that the reference also produces (pure);
+    the others are listed as not compared."""
     tolerance = tolerance or TOLERANCES[precision]
-    checks = [compare_output(name, np.asarray(out), np.asarray(reference[name]), tolerance)
+    checks = [compare_output(name, out, reference[name], tolerance)
+              if isinstance(out, np.ndarray) and isinstance(reference[name], np.ndarray)
+              else _not_compared(name, out)
               for name, out in zip(names, candidate) if name in reference]
     missing = [name for name in names if name not in reference]
     checks += [_failed(name, "the reference has no such output") for name in missing]

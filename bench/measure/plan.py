@@ -19,6 +19,7 @@ from bench.measure.scenarios import Scenario, get_scenario
 from bench.result.models import Emulation
 from bench.spec import DeviceProfile, RunSettings
 from bench.zoo import ResolvedModel, resolve
+from bench.zoo.binding import ModelNames, check_flags
 from bench.zoo.graph import GraphInput
 from bench.zoo.inputs import InputPlan, plan_inputs
 
@@ -38,17 +39,6 @@ class Job:
     @property
     def scenario(self) -> Scenario:
         return get_scenario(self.settings.scenario)
-
-
-def _check_flags_name_inputs(models: Sequence[ResolvedModel], settings: RunSettings) -> None:
-    known = {i.name for m in models for i in m.inputs}
-    for flag, names in (("--shape", settings.shapes), ("--value", settings.values)):
-        for name in names:
-            if name not in known:
-                listed = ", ".join(sorted(known)) or "none"
-                where = f"model {models[0].name!r}" if len(models) == 1 else "the models"
-                raise InputError(f"{flag} {name}=...: {where} has no input {name!r} "
-                                 f"(inputs: {listed})")
 
 
 def with_settings(settings: RunSettings, update: Mapping[str, object],
@@ -113,11 +103,12 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
     if emulation is not None and emulation.threads is not None:
         capped = min(settings.threads or emulation.threads, emulation.threads)
         settings = with_settings(settings, {"threads": capped})
-    resolved = [resolve(ref, settings.precision) for ref, _ in pairs]
-    _check_flags_name_inputs(resolved, settings)
+    resolved = [resolve(ref, settings.precision, settings.custom_ops) for ref, _ in pairs]
+    names = [ModelNames.of(m.name, ref, m.inputs) for m, (ref, _) in zip(resolved, pairs)]
+    check_flags(names, settings.shapes, settings.dims, settings.values)
     available = session.available_providers()
     jobs = []
-    for model, (_, overrides) in zip(resolved, pairs):
+    for model, (_, overrides), known in zip(resolved, pairs, names):
         where = f"device profile {profile.name!r}, workload {model.name!r}: "
         own = _workload_settings(settings, overrides, where)
         if (own.check_outputs and own.reference is None and own.precision != "fp32"
@@ -125,7 +116,9 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
             own = with_settings(own, {"reference": str(resolve(model.spec.name, "fp32").path)})
         _check_job(model.name, model.inputs, own)
         specs = model.spec.inputs if model.spec else ()
-        inputs = plan_inputs(model.name, model.inputs, specs, own.shapes, own.values)
+        shapes, values, dims = known.scoped(own.shapes, own.values, own.dims)
+        inputs = plan_inputs(model.name, model.inputs, specs, shapes, values, dims, model.path,
+                             f"{model.name}:" if len(resolved) > 1 else "")
         inputs = _batched(model.inputs, inputs, own)
         execution = plan_execution(profile, available, own.threads)
         jobs.append(Job(model, tuple(inputs), own, execution, tuple(profile.collectors),

@@ -27,7 +27,7 @@ from bench.device.collectors.beside import Beside
 from bench.device.collectors.cpu import CpuCollector
 from bench.device.collectors.memory import MemoryCollector
 from bench.device.emulation import emulated, emulation_for
-from bench.device.execution import fallen_back_nodes
+from bench.device.execution import fallen_back_nodes, run_notes
 from bench.errors import EdgebenchError, RunError
 from bench.measure import assemble, loadgen
 from bench.measure.conformance import Tolerance, tolerance_for
@@ -75,7 +75,14 @@ def drive(job: Job, infer: RunFn, feeds: Mapping[str, np.ndarray], tick: Tick,
 
 
 def measure(job: Job, progress: Progress, artifacts: Path | None = None) -> RunResult:
-    """Run one workload; a failure inside onnxruntime becomes a failed result."""
+    """Run one workload; a failure inside onnxruntime becomes a failed result. What
+    onnxruntime logs meanwhile goes to the result's warnings, not to the terminal."""
+    with session.runtime(job.model.custom_ops) as log:
+        result = _measure(job, progress, artifacts)
+    return result.model_copy(update=run_notes(job.model.warnings, log.lines(), job.inputs))
+
+
+def _measure(job: Job, progress: Progress, artifacts: Path | None) -> RunResult:
     settings = job.settings
     feeds = generate_inputs(job.inputs, settings.seed)
     execution = job.execution

@@ -168,6 +168,25 @@ class Temperature(Record):
     end: float
 
 
+class RunWarning(Record):
+    """A distinct line the run met, and how often (added in 1.2.0)."""
+
+    source: str = Field(description="'onnxruntime' (its own log) or 'onnx.checker' (advice "
+                                    "on a model onnxruntime loads)")
+    level: str = Field(description="verbose, info, warning, error or fatal")
+    message: str
+    count: int = Field(ge=1)
+
+
+class DefaultedDim(Record):
+    """A dynamic dim that no flag or manifest set, run at a default size (added in 1.2.0)."""
+
+    input: str
+    axis: int
+    dim: str | None = Field(description="its name in the model; None: unnamed or -1")
+    size: int
+
+
 class RunResult(Record):
     model: str
     model_sha256: str
@@ -213,6 +232,9 @@ class RunResult(Record):
     scenario_figures: ScenarioFigures | None = Field(
         None, description="figures of a scenario registered outside the built-in ones "
                           "(added in 1.2.0)")
+    warnings: list[RunWarning] = Field(default_factory=list)
+    defaulted_dims: list[DefaultedDim] = Field(
+        default_factory=list, description="a leading batch dim nobody set runs at 1")
 
 
 class Emulation(Record):

@@ -26,11 +26,11 @@ from bench.spec.model import (
     Tolerance,
     UrlSource,
 )
-from bench.spec.run import RunSettings, parse_shapes, parse_values
+from bench.spec.run import RunSettings, parse_dims, parse_shapes, parse_values
 
 __all__ = [
     "CATEGORIES", "Architecture", "BuilderSource", "Category", "DeviceProfile", "FileSource",
     "Generator", "InputSpec", "ModelSource", "ModelSpec", "Precision", "RunSettings",
     "ScenarioName", "Spec", "Workload", "format_validation_error", "load_spec", "parse_shapes",
-    "parse_values", "PackageSource", "Tolerance", "UrlSource",
+    "parse_values", "PackageSource", "Tolerance", "UrlSource", "parse_dims",
 ]

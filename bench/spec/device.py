@@ -120,9 +120,44 @@ class DmlProvider(Spec):
     device_id: int = Field(0, ge=0)
 
 
+class CannProvider(Spec):
+    """Huawei Ascend NPUs through CANN (onnxruntime-cann)."""
+
+    name: Literal["cann"]
+    device_id: int = Field(0, ge=0)
+    npu_mem_limit: int | None = Field(None, ge=1, description="bytes of the device arena")
+    arena_extend_strategy: Literal["kNextPowerOfTwo", "kSameAsRequested"] = "kNextPowerOfTwo"
+    enable_cann_graph: bool = Field(True, description="run whole graphs on CANN's graph engine")
+    precision_mode: Literal[
+        "force_fp32", "cube_fp16in_fp32out", "force_fp16", "allow_fp32_to_fp16",
+        "must_keep_origin_dtype", "allow_mix_precision", "allow_mix_precision_fp16",
+        "allow_mix_precision_bf16", "allow_fp32_to_bf16"] | None = None
+    op_select_impl_mode: Literal["high_performance", "high_precision"] | None = None
+
+
+class RknpuProvider(Spec):
+    """Rockchip NPUs (RK3399Pro, RK1808...) through RKNPU; it takes no options."""
+
+    name: Literal["rknpu"]
+
+
+class VsinpuProvider(Spec):
+    """VeriSilicon NPUs through VSINPU (TIM-VX); it takes no options."""
+
+    name: Literal["vsinpu"]
+
+
+class AclProvider(Spec):
+    """Arm CPUs through the Arm Compute Library."""
+
+    name: Literal["acl"]
+    enable_fast_math: bool = Field(False, description="faster MatMul/Conv, less precise")
+
+
 ExecutionProvider = Annotated[
     CpuProvider | CudaProvider | TensorrtProvider | OpenvinoProvider | QnnProvider
-    | CoremlProvider | NnapiProvider | XnnpackProvider | DmlProvider,
+    | CoremlProvider | NnapiProvider | XnnpackProvider | DmlProvider | CannProvider
+    | RknpuProvider | VsinpuProvider | AclProvider,
     Field(discriminator="name"),
 ]
 
@@ -140,6 +175,8 @@ class WorkloadSettings(RunOverrides):
     precision: Precision | None = None
     shapes: dict[str, tuple[int, ...]] = Field(default_factory=dict)
     values: dict[str, float] = Field(default_factory=dict)
+    dims: dict[str, int] = Field(default_factory=dict, description="named dim -> size")
+
 
 class Workload(Spec):
     """One model a profile runs, with its scenario; ``quick`` puts it in the quick subset."""

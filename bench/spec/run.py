@@ -1,4 +1,6 @@
-"""Run settings and the flags that describe model inputs (``--shape``, ``--value``)."""
+"""Run settings and the flags that describe model inputs (``--shape``, ``--dim``,
+``--value``). Each flag's name may be scoped to one model of the run, ``MODEL:NAME``; the
+planner decides what a name refers to (``bench.zoo.binding``)."""
 
 from __future__ import annotations
 
@@ -49,6 +51,9 @@ class RunSettings(Spec):
     seed: int = Field(0, ge=0, description="seed of the input generator")
     shapes: dict[str, tuple[int, ...]] = Field(default_factory=dict)
     values: dict[str, float] = Field(default_factory=dict)
+    dims: dict[str, int] = Field(default_factory=dict, description="named dim -> size (--dim)")
+    custom_ops: tuple[str, ...] = Field(
+        (), description="shared libraries of custom operators every session registers")
     # Scenario settings: each scenario names the ones it uses (``Scenario.uses``, in
     # bench/measure/scenarios/); a setting given to a scenario that does not use it is refused.
     samples_per_query: int = Field(8, ge=1, description="multi-stream: samples per query")
@@ -120,6 +125,19 @@ def parse_shapes(items: Iterable[str]) -> dict[str, tuple[int, ...]]:
             raise InputError(f"--shape {item!r}: every dimension must be a positive integer")
         shapes[name] = dims
     return shapes
+
+
+def parse_dims(items: Iterable[str]) -> dict[str, int]:
+    """Parse repeated ``--dim NAME=SIZE`` flags (``NAME`` a named dynamic dim, optionally
+    ``MODEL:NAME``); sizes must be positive integers."""
+    dims: dict[str, int] = {}
+    for item in items:
+        name, rest = _split_assignment("--dim", item)
+        if not rest.isdigit() or int(rest) <= 0:
+            raise InputError(f"--dim {item!r}: the size must be a positive integer "
+                             f"(e.g. --dim {name}=1)")
+        dims[name] = int(rest)
+    return dims
 
 
 def parse_values(items: Iterable[str]) -> dict[str, float]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.errors import UsageError
 from bench.spec import ModelSpec
-from bench.zoo.graph import GraphInput, graph_inputs, load_graph, model_sha256
+from bench.zoo.graph import GraphInput, check_model_file, graph_inputs, model_sha256
 from bench.zoo.manifests import get_manifest, list_models, suite
 from bench.zoo.precision import build_variant
 from bench.zoo.sources import fp32_file
@@ -26,6 +27,8 @@ class ResolvedModel:
     spec: ModelSpec | None = None
     precision: str = "fp32"
     expected_sha256: str | None = None  # the manifest's pin of the fp32 file, if any
+    warnings: tuple[str, ...] = ()  # onnx.checker's advice on a file onnxruntime loads
+    custom_ops: tuple[str, ...] = ()  # custom-op libraries its sessions register
 
     @property
     def sha256_mismatch(self) -> bool:
@@ -54,19 +57,22 @@ def build(spec: ModelSpec, manifest: Path, precision: str = "fp32") -> Path:
     return build_variant(spec, path, model_sha256(path), precision)
 
 
-def resolve(ref: str, precision: str = "fp32") -> ResolvedModel:
+def resolve(ref: str, precision: str = "fp32", custom_ops: Sequence[str] = ()) -> ResolvedModel:
     """Resolve a suite model name, a manifest (``.yaml``) or an ``.onnx`` file, at ``precision``
-    (a path is used as it is: only fp32 applies to it)."""
+    (a path is used as it is: only fp32 applies to it). ``custom_ops``: shared libraries of
+    custom operators the model may need (``--custom-ops``)."""
     if _is_path(ref):
         if precision != "fp32":
             raise UsageError(f"--precision {precision}: applies to suite models only; "
                              f"{ref} runs as the file it is (convert it yourself, or use fp32)")
         path = Path(ref)
-        model = load_graph(path)
-        return ResolvedModel(path.stem, path, model_sha256(path, model),
-                             tuple(graph_inputs(model, path)))
+        checked = check_model_file(path, custom_ops)
+        return ResolvedModel(path.stem, path, model_sha256(path, checked.model),
+                             tuple(graph_inputs(checked.model, path)),
+                             warnings=checked.warnings, custom_ops=checked.custom_ops)
     spec, manifest = get_manifest(ref)
     path = build(spec, manifest, precision)
-    model = load_graph(path)
-    return ResolvedModel(spec.name, path, model_sha256(path, model),
-                         tuple(graph_inputs(model, path)), spec, precision, spec.sha256)
+    checked = check_model_file(path, custom_ops)
+    return ResolvedModel(spec.name, path, model_sha256(path, checked.model),
+                         tuple(graph_inputs(checked.model, path)), spec, precision, spec.sha256,
+                         checked.warnings, checked.custom_ops)
