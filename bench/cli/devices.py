@@ -14,6 +14,7 @@ from bench.errors import SpecError, UsageError
 from bench.files import write_atomic
 from bench.report.table import render_text
 from bench.spec import DeviceProfile, profiles
+from bench.spec.base import parse_yaml
 
 
 @click.group()
@@ -76,7 +77,7 @@ def devices_validate(files: tuple[Path, ...]) -> None:
 def devices_detect(target: Path | None, name: str) -> None:
     """Detect this host and print (or --write) a starter profile for it."""
     text = render_profile(starter_profile(host.fingerprint(), name))
-    DeviceProfile.model_validate(yaml.safe_load(text))
+    DeviceProfile.model_validate(parse_yaml(text, "the starter profile"))
     if target is None:
         click.echo(text, nl=False)
         return
