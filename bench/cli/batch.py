@@ -10,6 +10,7 @@ from types import FrameType
 import click
 
 from bench.cli.base import print_json
+from bench.files import check_output, report_bytes
 from bench.lab.batch import dry_run, run_batch
 from bench.lab.batch.executors import DEFAULT_RETRIES, EXECUTORS, build_executor
 from bench.lab.batch.progress import format_seconds, progress_for
@@ -77,6 +78,9 @@ def batch(plan: Path, out: Path | None, resume: bool, dry_run: bool, as_json: bo
     runner = build_executor(executor, address, retries)
     from bench.lab.batch.expand import load_plan
     out = out or Path("reports") / f"batch-{load_plan(plan).name}"
+    runs = dry_run(plan).runs  # the journal, a report and a log a run
+    check_output(out, "--out", report_bytes(len(runs), max(
+        (r.settings.min_queries + r.settings.warmup for r in runs), default=0)), folder=True)
     stop = _StopAfterCurrent()
     previous = signal.signal(signal.SIGINT, stop)
     try:

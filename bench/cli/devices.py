@@ -11,7 +11,7 @@ from bench.cli.base import json_option, print_json
 from bench.device import host
 from bench.device.detect import render_profile, starter_profile
 from bench.errors import SpecError, UsageError
-from bench.files import write_atomic
+from bench.files import check_output, write_atomic
 from bench.report.table import render_text
 from bench.spec import DeviceProfile, profiles
 from bench.spec.base import parse_yaml
@@ -83,5 +83,6 @@ def devices_detect(target: Path | None, name: str) -> None:
         return
     if target.exists():
         raise UsageError(f"--write {target}: exists; choose another file or remove it")
+    check_output(target, "--write", 16 << 10)
     write_atomic(target, text.encode())
     click.echo(f"wrote {target}")
