@@ -44,6 +44,13 @@ def _print_plan(plan: Path, as_json: bool) -> None:
                "every run at its timeout)")
 
 
+def _output_bytes(plan: Path) -> int:
+    """What the batch writes, at least: a report (and a log) a run."""
+    runs = dry_run(plan).runs
+    return report_bytes(len(runs), max(
+        (r.settings.min_queries + r.settings.warmup for r in runs), default=0))
+
+
 @click.command()
 @click.argument("plan", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--out", type=click.Path(path_type=Path), default=None,
@@ -78,9 +85,7 @@ def batch(plan: Path, out: Path | None, resume: bool, dry_run: bool, as_json: bo
     runner = build_executor(executor, address, retries)
     from bench.lab.batch.expand import load_plan
     out = out or Path("reports") / f"batch-{load_plan(plan).name}"
-    runs = dry_run(plan).runs  # the journal, a report and a log a run
-    check_output(out, "--out", report_bytes(len(runs), max(
-        (r.settings.min_queries + r.settings.warmup for r in runs), default=0)), folder=True)
+    check_output(out, "--out", _output_bytes(plan), folder=True)
     stop = _StopAfterCurrent()
     previous = signal.signal(signal.SIGINT, stop)
     try:

@@ -50,7 +50,8 @@ def build_settings(quick: bool, given: dict[str, Any]) -> RunSettings:
         message = str(item["msg"]).removeprefix("Value error, ")
         field = str(item["loc"][0]) if item["loc"] else ""
         if field in FLAGS:
-            raise UsageError(f"{FLAGS[field]} {explicit.get(field)}: {message.lower()}") from None
+            message = message[:1].lower() + message[1:]
+            raise UsageError(f"{FLAGS[field]} {explicit.get(field)}: {message}") from None
         raise UsageError(message) from None
 
 

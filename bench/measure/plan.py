@@ -7,12 +7,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 from bench.device import session
 from bench.device.execution import ExecutionPlan, plan_execution
-from bench.errors import InputError
+from bench.errors import InputError, SpecError
 from bench.measure import engine
 from bench.result.models import Emulation
 from bench.spec import DeviceProfile, RunSettings
+from bench.spec.limits import check_input_bytes
 from bench.zoo import ResolvedModel, resolve
 from bench.zoo.inputs import InputPlan, plan_inputs
 
@@ -41,11 +44,19 @@ def _check_flags_name_inputs(models: Sequence[ResolvedModel], settings: RunSetti
                                  f"(inputs: {listed})")
 
 
-def _workload_settings(settings: RunSettings, overrides: dict[str, object]) -> RunSettings:
-    """A workload's own settings apply where the run's settings were not given explicitly."""
+def _workload_settings(settings: RunSettings, overrides: dict[str, object],
+                       where: str = "the workload") -> RunSettings:
+    """A workload's own settings apply where the run's settings were not given explicitly;
+    the result is validated (model_copy(update=...) would not check it)."""
     update = {k: v for k, v in overrides.items()
               if k not in settings.model_fields_set and v not in (None, {})}
-    return settings.model_copy(update=update) if update else settings
+    if not update:
+        return settings
+    try:
+        return RunSettings.model_validate(settings.model_dump() | update)
+    except ValidationError as exc:
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise SpecError(f"{where}: with its settings {update}: {message}") from None
 
 
 def usable_cpus() -> int:
@@ -79,7 +90,7 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
     available = session.available_providers()
     jobs = []
     for model, (_, overrides) in zip(resolved, pairs):
-        own = _workload_settings(settings, overrides)
+        own = _workload_settings(settings, overrides, f"{profile.name}: workload {model.name!r}")
         if (own.check_outputs and own.reference is None and own.precision != "fp32"
                 and model.spec is not None):  # a variant is checked against its fp32 build
             own = own.model_copy(
@@ -88,6 +99,7 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
         specs = model.spec.inputs if model.spec else ()
         inputs = plan_inputs(model.name, model.inputs, specs, own.shapes, own.values)
         inputs = engine.batch_inputs(model.inputs, inputs, own)
+        check_input_bytes(model.name, [(i.name, i.dtype, i.shape) for i in inputs])
         execution = plan_execution(profile, available, own.threads)
         jobs.append(Job(model, tuple(inputs), own, execution, tuple(profile.collectors),
                         profile, emulation))

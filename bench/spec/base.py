@@ -75,13 +75,14 @@ def format_validation_error(path: Path, error: ValidationError,
     lines = []
     known = sorted(_field_names(model)) if model is not None else []
     for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        message = item["msg"]
+        where = ".".join(str(part) for part in item["loc"])
+        message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown field" + did_you_mean(str(item["loc"][-1]), known)
         elif item["type"] == "literal_error":
             message += f", not {_short(item['input'])}"
-        lines.append(f"{path}: {where}: {message}")
+        # a whole-file rule (a model validator) has no field; its message says what it is
+        lines.append(f"{path}: {where}: {message}" if where else f"{path}: {message}")
     if len(lines) > MAX_PROBLEMS:  # a file wrong everywhere: the first few say enough
         lines[MAX_PROBLEMS:] = [f"{path}: ... and {len(lines) - MAX_PROBLEMS} more problems"]
     return "\n".join(lines)
