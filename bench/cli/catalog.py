@@ -14,6 +14,7 @@ from bench.cli.base import json_option, print_json
 from bench.files import check_output, file_size, writing
 from bench.lab.catalog.site import write_site
 from bench.lab.catalog.store import Catalog, Entry, default_path
+from bench.report.escape import csv_cell
 from bench.report.table import render_text
 from bench.result.contract import load_report
 from bench.spec import CATEGORIES
@@ -107,7 +108,8 @@ def show(ctx: click.Context, entry_id: int) -> None:
               show_default=True)
 @click.pass_context
 def export(ctx: click.Context, fmt: str) -> None:
-    """Print every entry: CSV (one summary row each) or JSON (with report and certificate)."""
+    """Print every entry: CSV (one summary row each; a cell a spreadsheet would run as a
+    formula starts with ') or JSON (with report and certificate)."""
     with _open(ctx) as cat:
         entries = cat.entries()
     if fmt == "json":
@@ -118,7 +120,7 @@ def export(ctx: click.Context, fmt: str) -> None:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=_SUMMARY, lineterminator=os.linesep)
     writer.writeheader()
-    writer.writerows(_summary(e) for e in entries)
+    writer.writerows({k: csv_cell(v) for k, v in _summary(e).items()} for e in entries)
     click.echo(buffer.getvalue(), nl=False)
 
 
