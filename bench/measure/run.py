@@ -68,7 +68,7 @@ def measure(job: Job, progress: Progress, artifacts: Path | None = None) -> RunR
             duration_s=settings.duration_s, min_queries=settings.min_queries,
             max_duration_s=settings.max_duration_s, warmup=settings.warmup,
             threads=settings.threads, seed=settings.seed, values=dict(settings.values),
-            **engine.settings_fields(settings)),
+            backend=settings.loadgen, **engine.settings_fields(settings)),
         percentile_method=PERCENTILE_METHOD,
     )
     feeds = generate_inputs(job.inputs, settings.seed)

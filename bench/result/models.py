@@ -9,9 +9,9 @@ removed, renamed or retyped field a major one.
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from bench.result.figures import (
     Conformance,
@@ -27,7 +27,7 @@ from bench.result.figures import (
     TokenGenerationFigures,
 )
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 
 class Record(BaseModel):
@@ -125,6 +125,18 @@ class ResultSettings(Record):
     sustained_s: float | None = None
     prompt_length: int | None = None
     new_tokens: int | None = None
+    backend: Literal["native", "mlperf"] | None = Field(
+        None, description="who issued the queries: edgebench's own scenario ('native') or "
+                          "MLPerf LoadGen ('mlperf', --loadgen); None before 1.2.0")
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unrecorded(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A field added in a minor version is left out while unset (None), so a report
+        written before it dumps, hashes and verifies its signature as it was written."""
+        data: dict[str, Any] = handler(self)
+        if data.get("backend", "") is None:
+            del data["backend"]
+        return data
 
 
 class Execution(Record):
