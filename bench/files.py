@@ -24,11 +24,11 @@ from pathlib import Path
 from bench.errors import UsageError, WriteError
 
 # What a report costs on disk, for the estimate a command checks the room against: report.json
-# holds every sample as one indented line of JSON; the rest (host, settings, figures,
+# holds the samples on one line of JSON, 7 or 8 bytes each; the rest (host, settings, figures,
 # report.md) is a few KiB a result. A lower bound: a fast model measured for its whole
 # duration records more queries than min_queries.
-REPORT_BYTES_PER_RESULT = 32 << 10
-REPORT_BYTES_PER_SAMPLE = 24
+REPORT_BYTES_PER_RESULT = 16 << 10
+REPORT_BYTES_PER_SAMPLE = 8
 
 
 def report_bytes(results: int, samples: int) -> int:
