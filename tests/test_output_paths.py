@@ -6,11 +6,9 @@ fills during the measurement keeps the measurement elsewhere (exit 1)."""
 
 from __future__ import annotations
 
-import errno
 import importlib
 import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -22,55 +20,11 @@ import pytest
 from bench.cli import cli
 from bench.errors import WriteError
 from bench.files import check_output, report_bytes, writing
+from tests.mounts import Tmpfs
 
 GOLDEN = Path(__file__).parent / "golden" / "report.json"
 FAST = ["--duration", "0.05", "--min-queries", "5", "--warmup", "1"]
 BIN = Path(sys.executable).with_name("edgebench")
-FILLER = "filler.bin"
-
-
-class Tmpfs:
-    """A tmpfs mounted at ``path`` for one test; unmounted after it."""
-
-    def __init__(self, path: Path, size: str) -> None:
-        self.path = path
-        path.mkdir(parents=True)
-        if os.geteuid() != 0:
-            pytest.skip("mounting a tmpfs needs root")
-        if shutil.which("mount") is None:
-            pytest.skip("no mount(8) here")
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0777",
-                               "tmpfs", str(path)], capture_output=True, text=True)
-        if done.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-
-    def read_only(self) -> None:
-        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True,
-                       capture_output=True)
-
-    def free(self) -> int:
-        fs = os.statvfs(self.path)
-        return fs.f_bavail * fs.f_frsize
-
-    def fill(self, leave: int = 0) -> None:
-        """Fill it to the brim (``leave`` = 0) or until about ``leave`` bytes are free."""
-        with open(self.path / FILLER, "ab") as handle:
-            chunk = bytes(1 << 16)
-            while self.free() > leave:
-                want = min(len(chunk), self.free() - leave)
-                try:
-                    handle.write(chunk[:max(want, 1)])
-                    handle.flush()
-                except OSError as exc:
-                    assert exc.errno == errno.ENOSPC
-                    break
-
-    def contents(self) -> list[str]:
-        return sorted(str(p.relative_to(self.path)) for p in self.path.rglob("*")
-                      if p.name != FILLER)
-
-    def unmount(self) -> None:
-        subprocess.run(["umount", "-l", str(self.path)], capture_output=True)
 
 
 @pytest.fixture

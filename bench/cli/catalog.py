@@ -12,6 +12,7 @@ import click
 
 from bench.cli.base import json_option, print_json
 from bench.files import check_output, file_size, writing
+from bench.lab.catalog import signing
 from bench.lab.catalog.site import write_site
 from bench.lab.catalog.store import Catalog, Entry, default_path
 from bench.report.escape import csv_cell
@@ -54,6 +55,8 @@ def catalog(ctx: click.Context, path: Path | None) -> None:
 @click.pass_context
 def require_signatures(ctx: click.Context, pubkey: tuple[Path, ...]) -> None:
     """Accept only reports signed by a trusted key from now on."""
+    for path in pubkey:  # every key is read before the catalog is opened (or made)
+        signing.load_public_key(path)
     with _open(ctx, 64 << 10) as cat, writing("--catalog", cat.path):
         for fingerprint in cat.require_signatures(list(pubkey)):
             click.echo(f"trusted key {fingerprint}")
@@ -66,10 +69,11 @@ def require_signatures(ctx: click.Context, pubkey: tuple[Path, ...]) -> None:
 def add(ctx: click.Context, reports: tuple[Path, ...]) -> None:
     """Add reports: validate, verify the signature (when required), judge, store. A report
     already in the catalog is refused."""
+    first = load_report(reports[0])  # a bad report makes no catalog; the rest stream
     with _open(ctx, 2 * sum(file_size(p) for p in reports) + (64 << 10)) as cat, \
             writing("--catalog", cat.path):
-        for path in reports:
-            entry = cat.add(load_report(path), str(path))
+        for index, path in enumerate(reports):
+            entry = cat.add(first if index == 0 else load_report(path), str(path))
             verdict = f"pass at tier {entry.tier}" if entry.passed else "fail"
             click.echo(f"added {path} as entry {entry.id}: {entry.device}, {verdict}")
 

@@ -52,30 +52,49 @@ def _short(value: object) -> str:
     return _clip(repr(value), 60)
 
 
-def _field_names(model: type[BaseModel], seen: set[type[BaseModel]] | None = None) -> set[str]:
-    """Every field name of ``model`` and of the models nested in it (for did-you-mean)."""
-    seen = seen if seen is not None else set()
-    if model in seen:
-        return set()
-    seen.add(model)
-    names = set(model.model_fields)
-    stack = [f.annotation for f in model.model_fields.values()]
+def _models(model: type[BaseModel]) -> set[type[BaseModel]]:
+    """``model`` and every model nested in its fields."""
+    found: set[type[BaseModel]] = set()
+    stack: list[object] = [model]
     while stack:
         kind = stack.pop()
         if isinstance(kind, type) and issubclass(kind, BaseModel):
-            names |= _field_names(kind, seen)
+            if kind not in found:
+                found.add(kind)
+                stack.extend(f.annotation for f in kind.model_fields.values())
         else:
             stack.extend(get_args(kind))
-    return names
+    return found
+
+
+def _problems(error: ValidationError, tags: set[str]) -> list[tuple[str, dict[str, Any]]]:
+    """(field path, error) of each problem. Of a union's branches, the one that got
+    furthest is kept (a mapping given for ``int | Threads`` is about the mapping), and at
+    one place a wrong value over a wrong kind; union tags (``function-after[...]``, a
+    model's class name) are not shown as fields."""
+    found = []
+    for item in error.errors():
+        parts = [str(p) for p in item["loc"]]
+        shown = [p for p in parts if "[" not in p and p not in tags]
+        found.append((".".join(shown), item))
+    paths = [where for where, _ in found]
+    kept: dict[str, dict[str, Any]] = {}
+    for where, item in found:
+        if any(other.startswith(where + ".") for other in paths if where):
+            continue
+        if where not in kept or (kept[where]["type"].endswith("_type")
+                                 and not item["type"].endswith("_type")):
+            kept[where] = item
+    return list(kept.items())
 
 
 def format_validation_error(path: Path, error: ValidationError,
                             model: type[BaseModel] | None = None) -> str:
     """One line per problem: ``file: field.path: message``."""
     lines = []
-    known = sorted(_field_names(model)) if model is not None else []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"])
+    models = _models(model) if model is not None else set()
+    known = sorted({name for m in models for name in m.model_fields})
+    for where, item in _problems(error, {m.__name__ for m in models}):
         message = str(item["msg"]).removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown field" + did_you_mean(str(item["loc"][-1]), known)

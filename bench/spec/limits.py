@@ -132,6 +132,12 @@ def finite(value: float) -> float:
     return value
 
 
+def _fraction(value: float) -> float:
+    if not 0 < value < 1:  # False for NaN too
+        raise ValueError("must be a fraction between 0 and 1, e.g. 0.01")
+    return value
+
+
 def _positive_finite(value: float) -> float:
     if not (math.isfinite(value) and value > 0):
         raise ValueError("must be a positive, finite number")
@@ -147,6 +153,7 @@ def _concurrency_or_auto(value: int | str) -> int | str:
 Seconds = Annotated[float, AfterValidator(_seconds)]
 Finite = Annotated[float, AfterValidator(finite)]
 PositiveFinite = Annotated[float, AfterValidator(_positive_finite)]
+Fraction = Annotated[float, AfterValidator(_fraction)]
 Threads = Annotated[int, Field(ge=1), AfterValidator(_threads)]
 Concurrency = Annotated[int, Field(ge=1), AfterValidator(_concurrency)]
 Queries = Annotated[int, Field(ge=1), AfterValidator(_queries)]

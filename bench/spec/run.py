@@ -12,6 +12,7 @@ from bench.spec import limits
 from bench.spec.base import Precision, ScenarioName, Spec
 from bench.spec.limits import (
     ConcurrencyOrAuto,
+    Fraction,
     PositiveFinite,
     Queries,
     Samples,
@@ -57,8 +58,8 @@ class RunSettings(Spec):
     target_qps: PositiveFinite | None = Field(None, description="server: Poisson arrival rate")
     latency_bound_ms: PositiveFinite | None = Field(None, description="server: p99 bound")
     find_max_qps: bool = Field(False, description="server: search the highest valid QPS")
-    ci_target: float | None = Field(
-        None, gt=0, lt=1, description="early stopping: relative 95% CI half-width to reach")
+    ci_target: Fraction | None = Field(
+        None, description="early stopping: relative 95% CI half-width to reach")
     sustained_s: Seconds | None = Field(
         None, description="run this long and report throughput per time window")
     prompt_length: Samples | None = Field(None, description="token-generation: prompt tokens")
