@@ -10,11 +10,13 @@ model's inputs, while planning, before anything runs), with the limit and why:
 - **concurrency** (requests in flight, each a thread): ``CONCURRENCY_PER_CPU`` times the
   CPUs, at least ``FLOOR``.
 - **durations**: finite, positive, at most ``MAX_SECONDS`` (a week).
-- **query counts** (min queries, warm-up): every latency is kept, about ``SAMPLE_BYTES``
-  each in memory and in the report, so at most a quarter of the available memory's worth.
+- **warm-up queries**: every warm-up latency is kept (in a list made up front), about
+  ``SAMPLE_BYTES`` each, so at most a quarter of the available memory's worth. ``min_queries``
+  allocates nothing (the sample buffer is sized by the run's duration), so a count that can
+  never be met is allowed: the run ends at ``max_duration`` and says it is invalid.
 - **samples a query / batch** and onnxruntime's integer options: ``INT32_MAX``.
-- **target QPS**: finite, and the queries it schedules in the minimum duration must fit
-  the memory like any query count.
+- **target QPS**: finite, and the queries it may schedule (for ``max_duration``) must fit
+  the memory like the warm-up's.
 - **input bytes**: a model's inputs (element type x shape, the batch dim included) must fit
   in half the available memory (their outputs and the generator's need the rest):
   :func:`check_input_bytes`, called by the planner.
@@ -25,12 +27,14 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
 from pydantic import AfterValidator, Field
 
 from bench.errors import InputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
@@ -156,7 +160,7 @@ PositiveFinite = Annotated[float, AfterValidator(_positive_finite)]
 Fraction = Annotated[float, AfterValidator(_fraction)]
 Threads = Annotated[int, Field(ge=1), AfterValidator(_threads)]
 Concurrency = Annotated[int, Field(ge=1), AfterValidator(_concurrency)]
-Queries = Annotated[int, Field(ge=1), AfterValidator(_queries)]
+Queries = Annotated[int, Field(ge=1, le=INT64_MAX)]
 Warmup = Annotated[int, Field(ge=0), AfterValidator(_queries)]
 Samples = Annotated[int, Field(ge=1), AfterValidator(_count)]
 OrtIndex = Annotated[int, Field(ge=0), AfterValidator(_int32)]
@@ -164,19 +168,23 @@ Bytes = Annotated[int, Field(ge=1, le=INT64_MAX)]
 ConcurrencyOrAuto = Annotated[int | Literal["auto"], AfterValidator(_concurrency_or_auto)]
 
 
-def check_schedule(target_qps: float | None, duration_s: float) -> None:
-    """The server's schedule for the minimum duration must fit the memory (``ValueError``)."""
+def check_schedule(target_qps: float | None, max_duration_s: float) -> None:
+    """What a server run may schedule (its rate for the hard time limit) must fit the memory
+    (a ``ValueError``)."""
     if target_qps is not None:
         try:
-            _queries(int(min(target_qps * duration_s, INT64_MAX)))
+            _queries(int(min(target_qps * max_duration_s, INT64_MAX)))
         except ValueError as exc:
-            raise ValueError(f"--target-qps {target_qps:g} over --duration {duration_s:g} s "
-                             f"schedules {target_qps * duration_s:,.0f} queries; {exc}") from None
+            raise ValueError(f"--target-qps {target_qps:g} over --max-duration "
+                             f"{max_duration_s:g} s schedules up to "
+                             f"{target_qps * max_duration_s:,.0f} queries; {exc}") from None
 
 
 def input_bytes(inputs: Iterable[tuple[np.dtype, tuple[int, ...]]]) -> int:
     """Bytes of one set of model inputs: element size x elements, summed (exact integers;
     a string element counts as a pointer)."""
+    import numpy as np  # only the planner needs it; a spec is read without numpy
+
     return sum(np.dtype(dtype).itemsize * math.prod(shape) for dtype, shape in inputs)
 
 
@@ -184,6 +192,8 @@ def check_input_bytes(model: str, inputs: Iterable[tuple[str, np.dtype, tuple[in
                       available: int | None = None) -> None:
     """Refuse inputs larger than half the available memory (an ``InputError`` naming the
     model, the largest input, its shape and both sizes)."""
+    import numpy as np
+
     listed = list(inputs)
     need = input_bytes((dtype, shape) for _, dtype, shape in listed)
     have = available_memory() if available is None else available

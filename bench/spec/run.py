@@ -102,7 +102,7 @@ class RunSettings(Spec):
     @model_validator(mode="after")
     def _check_schedule(self) -> RunSettings:
         """The queries a server run schedules must fit the memory (bench.spec.limits)."""
-        limits.check_schedule(self.target_qps, self.duration_s)
+        limits.check_schedule(self.target_qps, self.max_duration_s)
         return self
 
     @classmethod
