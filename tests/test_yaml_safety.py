@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import json
-import resource
 import subprocess
 import sys
 import tracemalloc
@@ -132,7 +131,6 @@ def test_the_issue_cases_stay_within_2_s_of_cpu_and_200_mb(case: str, tmp_path: 
     out = json.loads(done.stdout)
     assert HOSTILE[case][1] in out["message"]
     assert out["maxrss_kib"] < 200 * 1024
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 200 * 1024
 
 
 def test_merge_keys_and_aliases_within_the_limits_still_load(tmp_path: Path,
