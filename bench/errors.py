@@ -11,6 +11,7 @@ one place (``bench.cli``) and prints the message, never a traceback::
     │   ├── InputError             --shape / --value / unset symbolic dimension
     │   └── ProfileNotFoundError   unknown device profile
     ├── RunError                   a run could not be carried out; exit_code 1
+    ├── WriteError                 an output could not be written (disk full, I/O); exit 1
     └── IntegrityError             a report was changed after it was written; exit_code 1
         └── SignatureError         a report's signature is missing, wrong or another key's
 
@@ -57,6 +58,11 @@ class ProfileNotFoundError(UsageError):
 
 class RunError(EdgebenchError):
     """A run could not be carried out (not the user's input)."""
+
+
+class WriteError(EdgebenchError, OSError):
+    """Writing an output failed after its path was checked (the disk filled, an I/O error);
+    also an ``OSError``, so code that handles those keeps working."""
 
 
 class IntegrityError(EdgebenchError):

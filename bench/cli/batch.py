@@ -10,6 +10,7 @@ from types import FrameType
 import click
 
 from bench.cli.base import print_json
+from bench.files import check_output, report_bytes
 from bench.lab.batch import dry_run, run_batch
 from bench.lab.batch.executors import DEFAULT_RETRIES, EXECUTORS, build_executor
 from bench.lab.batch.progress import format_seconds, progress_for
@@ -41,6 +42,13 @@ def _print_plan(plan: Path, as_json: bool) -> None:
     click.echo(f"\n{len(planned.runs)} runs, estimated {format_seconds(planned.estimate_s)} "
                f"(at most {format_seconds(planned.timeout_s * len(planned.runs))} with "
                "every run at its timeout)")
+
+
+def _output_bytes(plan: Path) -> int:
+    """What the batch writes, at least: a report (and a log) a run."""
+    runs = dry_run(plan).runs
+    return report_bytes(len(runs), max(
+        (r.settings.min_queries + r.settings.warmup for r in runs), default=0))
 
 
 @click.command()
@@ -77,6 +85,7 @@ def batch(plan: Path, out: Path | None, resume: bool, dry_run: bool, as_json: bo
     runner = build_executor(executor, address, retries)
     from bench.lab.batch.expand import load_plan
     out = out or Path("reports") / f"batch-{load_plan(plan).name}"
+    check_output(out, "--out", _output_bytes(plan), folder=True)
     stop = _StopAfterCurrent()
     previous = signal.signal(signal.SIGINT, stop)
     try:

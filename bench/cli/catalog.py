@@ -11,8 +11,11 @@ from pathlib import Path
 import click
 
 from bench.cli.base import json_option, print_json
+from bench.files import check_output, file_size, writing
+from bench.lab.catalog import signing
 from bench.lab.catalog.site import write_site
-from bench.lab.catalog.store import Catalog, Entry
+from bench.lab.catalog.store import Catalog, Entry, default_path
+from bench.report.escape import csv_cell
 from bench.report.table import render_text
 from bench.result.contract import load_report
 from bench.spec import CATEGORIES
@@ -28,7 +31,10 @@ def _summary(entry: Entry) -> dict[str, object]:
             "added_at": entry.added_at, "report_sha256": entry.report_sha256}
 
 
-def _open(ctx: click.Context) -> Catalog:
+def _open(ctx: click.Context, writes: int = 0) -> Catalog:
+    """The catalog; ``writes``: about what the command adds to it (checked first)."""
+    if writes:
+        check_output(ctx.obj or default_path(), "--catalog", writes, in_place=True)
     return Catalog.open(ctx.obj)
 
 
@@ -49,7 +55,9 @@ def catalog(ctx: click.Context, path: Path | None) -> None:
 @click.pass_context
 def require_signatures(ctx: click.Context, pubkey: tuple[Path, ...]) -> None:
     """Accept only reports signed by a trusted key from now on."""
-    with _open(ctx) as cat:
+    for path in pubkey:  # every key is read before the catalog is opened (or made)
+        signing.load_public_key(path)
+    with _open(ctx, 64 << 10) as cat, writing("--catalog", cat.path):
         for fingerprint in cat.require_signatures(list(pubkey)):
             click.echo(f"trusted key {fingerprint}")
 
@@ -61,9 +69,11 @@ def require_signatures(ctx: click.Context, pubkey: tuple[Path, ...]) -> None:
 def add(ctx: click.Context, reports: tuple[Path, ...]) -> None:
     """Add reports: validate, verify the signature (when required), judge, store. A report
     already in the catalog is refused."""
-    with _open(ctx) as cat:
-        for path in reports:
-            entry = cat.add(load_report(path), str(path))
+    first = load_report(reports[0])  # a bad report makes no catalog; the rest stream
+    with _open(ctx, 2 * sum(file_size(p) for p in reports) + (64 << 10)) as cat, \
+            writing("--catalog", cat.path):
+        for index, path in enumerate(reports):
+            entry = cat.add(first if index == 0 else load_report(path), str(path))
             verdict = f"pass at tier {entry.tier}" if entry.passed else "fail"
             click.echo(f"added {path} as entry {entry.id}: {entry.device}, {verdict}")
 
@@ -102,7 +112,8 @@ def show(ctx: click.Context, entry_id: int) -> None:
               show_default=True)
 @click.pass_context
 def export(ctx: click.Context, fmt: str) -> None:
-    """Print every entry: CSV (one summary row each) or JSON (with report and certificate)."""
+    """Print every entry: CSV (one summary row each; a cell a spreadsheet would run as a
+    formula starts with ') or JSON (with report and certificate)."""
     with _open(ctx) as cat:
         entries = cat.entries()
     if fmt == "json":
@@ -113,7 +124,7 @@ def export(ctx: click.Context, fmt: str) -> None:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=_SUMMARY, lineterminator=os.linesep)
     writer.writeheader()
-    writer.writerows(_summary(e) for e in entries)
+    writer.writerows({k: csv_cell(v) for k, v in _summary(e).items()} for e in entries)
     click.echo(buffer.getvalue(), nl=False)
 
 
@@ -123,5 +134,6 @@ def export(ctx: click.Context, fmt: str) -> None:
 def site(ctx: click.Context, out_dir: Path) -> None:
     """Write a static website: a leaderboard per category and precision, a page per entry."""
     with _open(ctx) as cat:
+        check_output(out_dir, "DIR", file_size(cat.path) + (256 << 10), folder=True)
         index = write_site(cat.entries(), out_dir)
     click.echo(f"site: {index}")

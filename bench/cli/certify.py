@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from bench.cli.base import json_option, print_json
+from bench.files import check_output
 from bench.lab.catalog.certificate import Certificate, write_certificate
 from bench.lab.catalog.certificate import certify as certify_report
 from bench.report.table import render_text
@@ -40,8 +41,10 @@ def certify(report_path: Path, criteria: Path | None, tier: str | None, out: Pat
             as_json: bool) -> None:
     """Judge REPORT.json against certification criteria: a verdict and margin per criterion,
     an overall pass or fail (exit 1), and a certificate file."""
+    target = out or report_path.with_name("certificate.json")
+    check_output(target, "--out", 64 << 10)
     cert = certify_report(load_report(report_path), criteria, tier)
-    path = write_certificate(cert, out or report_path.with_name("certificate.json"))
+    path = write_certificate(cert, target)
     if as_json:
         print_json({"certificate": str(path), **cert.model_dump(mode="json")})
     else:

@@ -11,9 +11,10 @@ from bench.cli.base import json_option, print_json
 from bench.device import host
 from bench.device.detect import render_profile, starter_profile
 from bench.errors import SpecError, UsageError
-from bench.files import write_atomic
+from bench.files import check_output, write_atomic
 from bench.report.table import render_text
 from bench.spec import DeviceProfile, profiles
+from bench.spec.base import parse_yaml
 
 
 @click.group()
@@ -76,11 +77,12 @@ def devices_validate(files: tuple[Path, ...]) -> None:
 def devices_detect(target: Path | None, name: str) -> None:
     """Detect this host and print (or --write) a starter profile for it."""
     text = render_profile(starter_profile(host.fingerprint(), name))
-    DeviceProfile.model_validate(yaml.safe_load(text))
+    DeviceProfile.model_validate(parse_yaml(text, "the starter profile"))
     if target is None:
         click.echo(text, nl=False)
         return
     if target.exists():
         raise UsageError(f"--write {target}: exists; choose another file or remove it")
+    check_output(target, "--write", 16 << 10)
     write_atomic(target, text.encode())
     click.echo(f"wrote {target}")

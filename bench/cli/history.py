@@ -10,6 +10,7 @@ import click
 from bench.ci.history import METRICS, add_report, default_db, regressions, series, series_keys
 from bench.cli.base import json_option, print_json
 from bench.errors import UsageError
+from bench.files import check_output, file_size, writing
 from bench.report.table import render_text
 from bench.result.compare import parse_threshold
 from bench.result.contract import load_report
@@ -39,7 +40,9 @@ def history() -> None:
 def add(report_path: Path, commit: str, db: Path | None) -> None:
     """Store a report's results under COMMIT (commits keep the order they are added in)."""
     db = db or default_db()
-    added = add_report(db, load_report(report_path), commit)
+    check_output(db, "--db", file_size(report_path) + (64 << 10), in_place=True)
+    with writing("--db", db):
+        added = add_report(db, load_report(report_path), commit)
     click.echo(f"{added} result(s) of {report_path} recorded for {commit[:12]} in {db}")
 
 
@@ -59,6 +62,7 @@ def show(model: str, metric: str, plot: Path | None, db: Path | None, as_json: b
                          "'edgebench history add'")
     data = {key.label(): series(db, key, metric) for key in keys}
     if plot is not None:
+        check_output(plot, "--plot", 256 << 10)
         from bench.ci.history_plot import write_svg
 
         label, points = next(iter(data.items()))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from bench.files import check_output, file_size
 from bench.report import get_writer, list_writers, rerender
 
 
@@ -26,6 +27,8 @@ def report(report_path: Path, fmt: str, output: Path | None) -> None:
     get_writer(fmt)  # an unknown format is bad input before the file is read
     if output is not None and output.is_dir():
         output = output / get_writer(fmt).filename
+    if output is not None:  # a rendering is about the size of the report, html twice that
+        check_output(output, "-o", 2 * file_size(report_path) + (64 << 10))
     data = rerender(report_path, fmt, output)
     if output is None:
         click.echo(data.decode(), nl=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -13,22 +14,53 @@ import bench
 from bench.cli.base import print_json
 from bench.cli.run_options import build_settings, engine_options
 from bench.device import session
-from bench.errors import UsageError
+from bench.errors import RunError, WriteError
+from bench.files import check_output, fallback_dirs, report_bytes
 from bench.measure.progress import LineProgress, SilentProgress
 from bench.measure.run import new_run_id
 from bench.measure.scenarios import list_scenarios
 from bench.report import write_report
 from bench.report.table import render_text, result_row
+from bench.result.models import Report
 from bench.spec import RunSettings, parse_dims, parse_shapes, parse_values
+from bench.spec.profiles import detect_profile, load_profile
 
 
 def _settings(quick: bool, given: dict[str, Any]) -> RunSettings:
     return build_settings(quick, given)
 
 
-def _check_out(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a directory")
+def _output_bytes(model_refs: tuple[str, ...], device: str | None, quick: bool,
+                  settings: RunSettings) -> int:
+    """What the run writes, at least: a result per model or per profile workload."""
+    if model_refs:
+        count = len(model_refs)
+    else:
+        profile, _ = load_profile(device or detect_profile())
+        count = len(profile.quick_workloads() if quick else profile.workloads)
+    return report_bytes(count, settings.min_queries + settings.warmup)
+
+
+def _write(report: Report, out: Path) -> tuple[list[Path], str | None]:
+    """Write the report into ``out``; when that fails (the disk filled during the run), the
+    measurement is kept elsewhere, or printed as JSON: never lost. Returns the paths and
+    what went wrong."""
+    created = not out.exists()
+    try:
+        return write_report(report, out), None
+    except WriteError as exc:
+        failed = str(exc)
+    if created:  # the folder this write made, empty: gone again
+        with contextlib.suppress(OSError):
+            out.rmdir()
+    for folder in fallback_dirs(f"edgebench-{report.run_id}"):
+        try:
+            paths = write_report(report, folder)
+        except WriteError:
+            continue
+        return paths, f"{failed}; the report was kept in {paths[0]} instead"
+    print_json(report.model_dump(mode="json"))
+    return [], f"{failed}; no folder could take it, so the report was printed above as JSON"
 
 
 @click.command()
@@ -83,20 +115,23 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
         shapes=parse_shapes(shapes), values=parse_values(values), precision=precision,
         dims=parse_dims(dims), custom_ops=custom_ops or None, **engine))
     session.set_verbose(verbose)
-    if out is not None:
-        _check_out(out)
-    progress = LineProgress() if not as_json else SilentProgress()
     run_id = new_run_id(datetime.now(timezone.utc))
     out = out or Path("reports") / run_id
+    check_output(out, "--out", _output_bytes(model_refs, device, quick, settings), folder=True)
+    progress = LineProgress() if not as_json else SilentProgress()
     report = bench.run(model_refs, device=device, settings=settings, quick=quick,
                        progress=progress, emulate=emulate, run_id=run_id, artifacts=out)
-    paths = write_report(report, out)
+    paths, failed = _write(report, out)
+    if not paths:
+        raise RunError(failed)
     if as_json:
         print_json({"report": str(paths[0]), **report.model_dump(
             mode="json", exclude={"results": {"__all__": {"samples_ns", "warmup_samples_ns"}}})})
     else:
         click.echo(render_text([result_row(r) for r in report.results]))
         click.echo(f"\nreport: {paths[0]}")
+    if failed:
+        raise RunError(failed)
     if any(r.status == "failed" for r in report.results):
         sys.exit(1)
 

@@ -39,7 +39,8 @@ def build_settings(quick: bool, given: dict[str, Any]) -> RunSettings:
         message = str(item["msg"]).removeprefix("Value error, ")
         field = str(item["loc"][0]) if item["loc"] else ""
         if field in explicit:
-            raise UsageError(f"{flag_of(field)} {explicit[field]}: {message.lower()}") from None
+            message = message[:1].lower() + message[1:]
+            raise UsageError(f"{flag_of(field)} {explicit[field]}: {message}") from None
         raise UsageError(message) from None
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from bench.files import write_atomic
+from bench.files import check_output, file_size, write_atomic
 from bench.lab.catalog import signing
 from bench.result.contract import load_report, render_json
 
@@ -23,6 +23,7 @@ def keys() -> None:
               help="Where to write the private key; the public key goes beside it (.pub).")
 def keys_generate(key_path: Path) -> None:
     """Make a new Ed25519 key pair. Keep the private key secret; hand out the .pub."""
+    check_output(key_path, "--key", 8 << 10)
     pair = signing.generate_keys(key_path)
     click.echo(f"private key: {pair.private} (mode 0600)\npublic key:  {pair.public}\n"
                f"fingerprint: {pair.fingerprint}")
@@ -34,9 +35,11 @@ def keys_generate(key_path: Path) -> None:
 @click.option("--out", type=_file, help="Write the signed report here [in place].")
 def sign(report_path: Path, key_path: Path, out: Path | None) -> None:
     """Sign REPORT.json: an Ed25519 signature over its canonical content."""
+    target = out or report_path
+    check_output(target, "--out" if out else "REPORT.json", file_size(report_path) + (8 << 10))
     key = signing.load_private_key(key_path)
     signed = signing.sign_report(load_report(report_path), key)
-    write_atomic(out or report_path, render_json(signed))
+    write_atomic(target, render_json(signed))
     click.echo(f"signed {out or report_path} with key {signed.signature.public_key_fingerprint}")
 
 

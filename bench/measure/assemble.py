@@ -57,7 +57,8 @@ def result_settings(settings: RunSettings, scenario: Scenario) -> ResultSettings
         duration_s=settings.duration_s, min_queries=settings.min_queries,
         max_duration_s=settings.max_duration_s, warmup=settings.warmup,
         threads=settings.threads, seed=settings.seed, values=dict(settings.values),
-        ci_target=settings.ci_target, sustained_s=settings.sustained_s, **used)
+        ci_target=settings.ci_target, sustained_s=settings.sustained_s,
+        backend=settings.loadgen, **used)
 
 
 def failed(job: Job, provider: str, reasons: list[str], error: str,

@@ -13,11 +13,12 @@ from pydantic import ValidationError
 from bench.device import session
 from bench.device.affinity import usable_cpus
 from bench.device.execution import ExecutionPlan, plan_execution
-from bench.errors import InputError, UsageError
+from bench.errors import InputError, SpecError
 from bench.measure import loadgen
 from bench.measure.scenarios import Scenario, get_scenario
 from bench.result.models import Emulation
 from bench.spec import DeviceProfile, RunSettings
+from bench.spec.limits import check_input_bytes
 from bench.zoo import ResolvedModel, resolve
 from bench.zoo.binding import ModelNames, check_flags
 from bench.zoo.graph import GraphInput
@@ -54,7 +55,7 @@ def with_settings(settings: RunSettings, update: Mapping[str, object],
         item = exc.errors()[0]
         field = ".".join(str(p) for p in item["loc"])
         message = str(item["msg"]).removeprefix("Value error, ")
-        raise UsageError(f"{where}{field + ': ' if field else ''}{message}") from None
+        raise SpecError(f"{where}{field + ': ' if field else ''}{message}") from None
 
 
 def _workload_settings(settings: RunSettings, overrides: Mapping[str, object],
@@ -120,6 +121,7 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
         inputs = plan_inputs(model.name, model.inputs, specs, shapes, values, dims, model.path,
                              f"{model.name}:" if len(resolved) > 1 else "")
         inputs = _batched(model.inputs, inputs, own)
+        check_input_bytes(model.name, [(i.name, i.dtype, i.shape) for i in inputs])
         execution = plan_execution(profile, available, own.threads)
         jobs.append(Job(model, tuple(inputs), own, execution, tuple(profile.collectors),
                         profile, emulation))

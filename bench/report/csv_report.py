@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from bench.report.escape import csv_cell
 from bench.report.registry import register_writer
 from bench.result.models import Report, RunResult
 
@@ -42,9 +43,10 @@ def _row(report: Report, r: RunResult) -> list[str]:
 
 @register_writer("csv", "report.csv")
 def render_csv(report: Report) -> bytes:
-    """RFC 4180 CSV with a header row; empty cells where a value was not measured."""
+    """RFC 4180 CSV with a header row; empty cells where a value was not measured; text a
+    spreadsheet would run as a formula is neutralised (``bench.report.escape.csv_cell``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(_row(report, r) for r in report.results)
+    writer.writerows([csv_cell(cell) for cell in _row(report, r)] for r in report.results)
     return out.getvalue().encode()

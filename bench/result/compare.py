@@ -6,10 +6,13 @@ Pure functions over values; the statistics are in :mod:`bench.stats.significance
 Two results are paired when their model name, precision and scenario agree (the n-th such
 result of one report with the n-th of the other). A pair is only *compared* when what one
 query measures is the same on both sides: the model's sha256, the precision, the scenario,
-the input shapes and the settings that shape a query (threads, the input seed, constant
-input values). Run-length settings (duration, min_queries, warm-up) may differ: they change
-how many samples there are, which the confidence interval already accounts for. Otherwise
-the pair is ``incomparable`` and the reason says which field differs.
+the input shapes, the execution provider, the backend that issued the queries (edgebench's
+own scenarios or MLPerf LoadGen) and every setting that shapes a query (threads, the input
+seed, constant input values, and the scenario's: samples per query, concurrency, batch,
+target QPS, the QPS search and its latency bound, prompt length, new tokens). Run-length
+settings (duration, min_queries, warm-up, early stopping, sustained windows) may differ:
+they change how many samples there are, which the confidence interval already accounts
+for. Otherwise the pair is ``incomparable`` and the reason says which field differs.
 """
 
 from __future__ import annotations
@@ -22,12 +25,14 @@ from bench.errors import UsageError
 from bench.result.models import Report, RunResult
 from bench.stats.significance import Verdict, VerdictKind, classify, metric_percentile
 
-__all__ = ["Comparison", "PairOutcome", "Verdict", "classify", "compare_reports",
+__all__ = ["Comparison", "PairOutcome", "Verdict", "backend", "classify", "compare_reports",
            "host_differences", "parse_threshold", "check_metric"]
 
 PairKind = Literal["improved", "regressed", "unchanged", "incomparable"]
 # Settings that change what one query measures; the others only change the run's length.
-QUERY_SETTINGS = ("threads", "seed", "values")
+QUERY_SETTINGS = ("threads", "seed", "values", "samples_per_query", "concurrency", "batch",
+                  "target_qps", "find_max_qps", "latency_bound_ms", "prompt_length",
+                  "new_tokens")
 
 
 @dataclass(frozen=True)
@@ -81,12 +86,24 @@ def check_metric(metric: str) -> str:
     return metric
 
 
+def backend(result: RunResult) -> str:
+    """Who issued the queries; a report from before 1.2.0 says it by its LoadGen figures."""
+    if result.settings.backend is not None:
+        return result.settings.backend
+    return "mlperf" if result.loadgen is not None else "native"
+
+
 def _mismatch(base: RunResult, new: RunResult) -> str | None:
     if base.model_sha256 != new.model_sha256:
         return (f"model sha256 differs ({base.model_sha256[:12]}... vs "
                 f"{new.model_sha256[:12]}...): not the same model bytes")
     if base.input_shapes != new.input_shapes:
         return f"input shapes differ ({base.input_shapes} vs {new.input_shapes})"
+    if base.provider != new.provider:
+        return f"provider differs ({base.provider} vs {new.provider})"
+    if backend(base) != backend(new):
+        return (f"backend differs ({backend(base)} vs {backend(new)}): queries issued by "
+                "edgebench's own scenario on one side and by MLPerf LoadGen on the other")
     for field in QUERY_SETTINGS:
         old, now = getattr(base.settings, field), getattr(new.settings, field)
         if old != now:

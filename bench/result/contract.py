@@ -130,6 +130,9 @@ def parse_report(text: str | bytes, source: str) -> Report:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SpecError(f"{source}: not JSON ({exc}); expected an edgebench report.json") \
             from None
+    except RecursionError:  # the decoder recurses per nesting level
+        raise SpecError(f"{source}: JSON nested too deeply to be an edgebench report.json") \
+            from None
     return validate_document(data, source)
 
 

@@ -9,10 +9,11 @@ removed, renamed or retyped field a major one.
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
+from bench.result.base import Record
 from bench.result.figures import (
     Conformance,
     CpuUsage,
@@ -27,60 +28,16 @@ from bench.result.figures import (
     Sustained,
     TokenGenerationFigures,
 )
+from bench.result.machine import (  # noqa: F401  (part of the report's models)
+    CpuFrequency,
+    DeviceInfo,
+    Emulation,
+    GpuInfo,
+    Harness,
+    HostInfo,
+)
 
 SCHEMA_VERSION = "1.2.0"
-
-
-class Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Harness(Record):
-    name: Literal["edgebench"] = "edgebench"
-    version: str
-
-
-class CpuFrequency(Record):
-    current: float | None = None
-    min: float | None = None
-    max: float | None = None
-
-
-class GpuInfo(Record):
-    index: int
-    name: str
-    memory_bytes: int | None = None
-    driver: str | None = None
-
-
-class HostInfo(Record):
-    """Fingerprint of the machine a report was measured on."""
-
-    cpu_model: str
-    logical_cores: int
-    physical_cores: int | None
-    memory_bytes: int
-    os: str = Field(description="operating system and release, e.g. 'Linux 6.1.0'")
-    kernel: str
-    machine: str = Field(description="architecture, e.g. x86_64")
-    python: str
-    onnxruntime: str
-    providers: list[str] = Field(description="execution providers this onnxruntime offers")
-    cpu_flags: list[str] = Field(default_factory=list, description="CPU feature flags (py-cpuinfo)")
-    cpu_freq_mhz: CpuFrequency | None = None
-    onnxruntime_build: dict[str, str] = Field(
-        default_factory=dict, description="package, device and build info of onnxruntime")
-    gpus: list[GpuInfo] = Field(default_factory=list, description="GPUs seen through NVML")
-    battery: bool | None = Field(None, description="whether the host has a battery (None: "
-                                                   "unknown)")
-    affinity: list[int] = Field(default_factory=list,
-                                description="CPU ids this process may run on")
-
-
-class DeviceInfo(Record):
-    name: str
-    category: Literal["phone", "pc", "wearable", "all-in-one"]
-    profile: str = Field(description="where the profile came from: 'built-in' or a file path")
 
 
 class LatencyMs(Record):
@@ -126,6 +83,18 @@ class ResultSettings(Record):
     sustained_s: float | None = None
     prompt_length: int | None = None
     new_tokens: int | None = None
+    backend: Literal["native", "mlperf"] | None = Field(
+        None, description="who issued the queries: edgebench's own scenario ('native') or "
+                          "MLPerf LoadGen ('mlperf', --loadgen); None before 1.2.0")
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unrecorded(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A field added in a minor version is left out while unset (None), so a report
+        written before it dumps, hashes and verifies its signature as it was written."""
+        data: dict[str, Any] = handler(self)
+        if data.get("backend", "") is None:
+            del data["backend"]
+        return data
 
 
 class Execution(Record):
@@ -235,15 +204,6 @@ class RunResult(Record):
     warnings: list[RunWarning] = Field(default_factory=list)
     defaulted_dims: list[DefaultedDim] = Field(
         default_factory=list, description="a leading batch dim nobody set runs at 1")
-
-
-class Emulation(Record):
-    """Limits applied to emulate a smaller device on this host."""
-
-    emulated: Literal[True] = True
-    cores: list[int] | None = None
-    memory_limit_bytes: int | None = None
-    threads: int | None = None
 
 
 class Signature(Record):

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from bench.spec import limits
 from bench.spec.base import Category, Precision, ScenarioName, Spec
-from bench.spec.run import RunOverrides
+from bench.spec.run import RunOverrides, RunSettings
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "B": 1, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4}
@@ -49,8 +50,8 @@ class CudaProvider(Spec):
     """NVIDIA CUDA (needs the ``gpu`` extra: onnxruntime-gpu)."""
 
     name: Literal["cuda"]
-    device_id: int = Field(0, ge=0)
-    gpu_mem_limit: int | None = Field(None, ge=1, description="bytes")
+    device_id: limits.OrtIndex = 0
+    gpu_mem_limit: limits.Bytes | None = Field(None, description="bytes")
     cudnn_conv_algo_search: Literal["EXHAUSTIVE", "HEURISTIC", "DEFAULT"] = "EXHAUSTIVE"
 
 
@@ -58,10 +59,10 @@ class TensorrtProvider(Spec):
     """NVIDIA TensorRT (needs the ``gpu`` extra and TensorRT libraries)."""
 
     name: Literal["tensorrt"]
-    device_id: int = Field(0, ge=0)
+    device_id: limits.OrtIndex = 0
     fp16: bool = False
     int8: bool = False
-    max_workspace_size: int | None = Field(None, ge=1, description="bytes")
+    max_workspace_size: limits.Bytes | None = Field(None, description="bytes")
     engine_cache_path: str | None = None
 
 
@@ -71,7 +72,7 @@ class OpenvinoProvider(Spec):
     name: Literal["openvino"]
     device_type: str = Field("CPU", description="CPU, GPU, NPU, AUTO:GPU,CPU, ...")
     precision: Literal["FP32", "FP16", "ACCURACY"] | None = None
-    num_of_threads: int | None = Field(None, ge=1)
+    num_of_threads: limits.Threads | None = None
     cache_dir: str | None = None
 
 
@@ -110,14 +111,14 @@ class XnnpackProvider(Spec):
     """XNNPACK (Arm and x86 CPUs, mobile builds)."""
 
     name: Literal["xnnpack"]
-    intra_op_num_threads: int | None = Field(None, ge=1)
+    intra_op_num_threads: limits.Threads | None = None
 
 
 class DmlProvider(Spec):
     """DirectML (Windows GPUs and NPUs)."""
 
     name: Literal["dml"]
-    device_id: int = Field(0, ge=0)
+    device_id: limits.OrtIndex = 0
 
 
 class CannProvider(Spec):
@@ -165,8 +166,8 @@ ExecutionProvider = Annotated[
 class Threads(Spec):
     """onnxruntime's thread pools; None leaves the runtime's default."""
 
-    intra_op: int | None = Field(None, ge=1)
-    inter_op: int | None = Field(None, ge=1)
+    intra_op: limits.Threads | None = None
+    inter_op: limits.Threads | None = None
 
 
 class WorkloadSettings(RunOverrides):
@@ -174,7 +175,7 @@ class WorkloadSettings(RunOverrides):
 
     precision: Precision | None = None
     shapes: dict[str, tuple[int, ...]] = Field(default_factory=dict)
-    values: dict[str, float] = Field(default_factory=dict)
+    values: dict[str, limits.Finite] = Field(default_factory=dict)
     dims: dict[str, int] = Field(default_factory=dict, description="named dim -> size")
 
 
@@ -185,6 +186,20 @@ class Workload(Spec):
     scenario: ScenarioName = "single-stream"
     quick: bool = True
     settings: WorkloadSettings = Field(default_factory=WorkloadSettings)
+
+    @model_validator(mode="after")
+    def _check_run(self) -> Workload:
+        """The workload must make a valid run on its own (one validation path: the run
+        settings' own rules; e.g. a server workload has no way to give its target QPS)."""
+        try:
+            RunSettings.model_validate({"scenario": self.scenario,
+                                        **self.settings.model_dump(exclude_none=True)})
+        except ValidationError as exc:
+            item = exc.errors()[0]
+            where = ".".join(str(p) for p in item["loc"])
+            raise ValueError(f"not a valid run: {where + ': ' if where else ''}"
+                             f"{str(item['msg']).removeprefix('Value error, ')}") from None
+        return self
 
 
 Collector = Literal["memory", "cpu", "energy", "temperature"]
@@ -198,7 +213,7 @@ class EnergyMeter(Spec):
                                       description="argv; prints one number (watts) per call")
     csv: str | None = Field(None, description="file whose last line holds watts")
     column: str = Field("watts", description="CSV column holding watts")
-    interval_s: float = Field(0.5, gt=0)
+    interval_s: limits.Seconds = 0.5
 
 
 class DeviceProfile(Spec):
@@ -211,7 +226,7 @@ class DeviceProfile(Spec):
     execution_providers: list[ExecutionProvider] = Field(
         default_factory=lambda: [CpuProvider(name="cpu")], min_length=1)
     fallback: Literal["allow", "forbid"] = "allow"
-    threads: int | Threads | None = Field(
+    threads: limits.Threads | Threads | None = Field(
         None, description="intra-op threads, or {intra_op, inter_op}")
     cores: list[int] | None = Field(None, min_length=1, description="CPU ids to pin to")
     memory_limit: int | str | None = Field(

@@ -16,10 +16,11 @@ times. With no ``models``, every profile runs its own workloads (its quick subse
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, ValidationError, model_validator
 
+from bench.spec import limits
 from bench.spec.base import Precision, ScenarioName, Spec
-from bench.spec.run import RunOverrides
+from bench.spec.run import RunOverrides, RunSettings
 
 
 class PlanSettings(RunOverrides):
@@ -36,8 +37,21 @@ class BatchPlan(Spec):
                                           "workloads")
     precisions: list[Precision] = Field(default_factory=lambda: ["fp32"], min_length=1)
     scenarios: list[ScenarioName] = Field(default_factory=list)
-    repeats: int = Field(1, ge=1)
+    repeats: int = Field(1, ge=1, le=1000, description="at most 1000 (use several plans)")
     quick: bool = Field(False, description="with no models: only the profiles' quick workloads")
-    timeout_s: float = Field(900.0, gt=0, description="per run, wall clock, process start "
-                                                      "included")
+    timeout_s: limits.Seconds = Field(900.0, description="per run, wall clock, process "
+                                                         "start included")
     settings: PlanSettings = Field(default_factory=PlanSettings)
+
+    @model_validator(mode="after")
+    def _check_runs(self) -> BatchPlan:
+        """Each scenario the plan names must make a valid run with its settings (the run
+        settings' own rules: e.g. a server run needs a target QPS, which a plan cannot give)."""
+        for scenario in self.scenarios:
+            try:
+                RunSettings.model_validate({"scenario": scenario,
+                                            **self.settings.model_dump(exclude_none=True)})
+            except ValidationError as exc:
+                message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+                raise ValueError(f"scenario {scenario!r} cannot run: {message}") from None
+        return self

@@ -11,7 +11,18 @@ from pydantic import Field, model_validator
 
 from bench.errors import InputError
 from bench.measure.scenarios import get_scenario, list_scenarios
+from bench.spec import limits
 from bench.spec.base import Precision, ScenarioName, Spec
+from bench.spec.limits import (
+    ConcurrencyOrAuto,
+    Fraction,
+    PositiveFinite,
+    Queries,
+    Samples,
+    Seconds,
+    Threads,
+    Warmup,
+)
 
 # The RunSettings fields that belong to scenarios (the rest apply to every scenario).
 SCENARIO_FIELDS = ("samples_per_query", "concurrency", "batch", "target_qps",
@@ -28,11 +39,11 @@ class RunOverrides(Spec):
     """Run-length settings a file may override (a profile's workload, a batch plan); each
     unset field keeps what the run would use otherwise."""
 
-    duration_s: float | None = Field(None, gt=0)
-    min_queries: int | None = Field(None, ge=1)
-    max_duration_s: float | None = Field(None, gt=0)
-    warmup: int | None = Field(None, ge=0)
-    threads: int | None = Field(None, ge=1)
+    duration_s: Seconds | None = None
+    min_queries: Queries | None = None
+    max_duration_s: Seconds | None = None
+    warmup: Warmup | None = None
+    threads: Threads | None = None
     seed: int | None = Field(None, ge=0)
 
 
@@ -41,34 +52,35 @@ class RunSettings(Spec):
 
     scenario: ScenarioName = "single-stream"
     precision: Precision = "fp32"
-    duration_s: float = Field(60.0, gt=0, description="minimum measured duration")
-    min_queries: int = Field(1024, ge=1, description="minimum number of measured queries")
-    max_duration_s: float = Field(
-        600.0, gt=0, description="hard limit; a run stopped here before min_queries is invalid"
+    # Numbers are bounded by the machine (bench.spec.limits), in flags and files alike.
+    duration_s: Seconds = Field(60.0, description="minimum measured duration")
+    min_queries: Queries = Field(1024, description="minimum number of measured queries")
+    max_duration_s: Seconds = Field(
+        600.0, description="hard limit; a run stopped here before min_queries is invalid"
     )
-    warmup: int = Field(10, ge=0, description="warm-up queries, timed and reported apart")
-    threads: int | None = Field(None, ge=1, description="intra-op threads (None: runtime default)")
+    warmup: Warmup = Field(10, description="warm-up queries, timed and reported apart")
+    threads: Threads | None = Field(None, description="intra-op threads (None: runtime default)")
     seed: int = Field(0, ge=0, description="seed of the input generator")
     shapes: dict[str, tuple[int, ...]] = Field(default_factory=dict)
-    values: dict[str, float] = Field(default_factory=dict)
+    values: dict[str, limits.Finite] = Field(default_factory=dict)
     dims: dict[str, int] = Field(default_factory=dict, description="named dim -> size (--dim)")
     custom_ops: tuple[str, ...] = Field(
         (), description="shared libraries of custom operators every session registers")
     # Scenario settings: each scenario names the ones it uses (``Scenario.uses``, in
     # bench/measure/scenarios/); a setting given to a scenario that does not use it is refused.
-    samples_per_query: int = Field(8, ge=1, description="multi-stream: samples per query")
-    concurrency: int | Literal["auto"] = Field(
+    samples_per_query: Samples = Field(8, description="multi-stream: samples per query")
+    concurrency: ConcurrencyOrAuto = Field(
         1, description="offline/server: parallel requests; 'auto' sweeps threads x concurrency")
-    batch: int = Field(1, ge=1, description="offline: samples per request (dynamic batch dim)")
-    target_qps: float | None = Field(None, gt=0, description="server: Poisson arrival rate")
-    latency_bound_ms: float | None = Field(None, gt=0, description="server: p99 bound")
+    batch: Samples = Field(1, description="offline: samples per request (dynamic batch dim)")
+    target_qps: PositiveFinite | None = Field(None, description="server: Poisson arrival rate")
+    latency_bound_ms: PositiveFinite | None = Field(None, description="server: p99 bound")
     find_max_qps: bool = Field(False, description="server: search the highest valid QPS")
-    ci_target: float | None = Field(
-        None, gt=0, lt=1, description="early stopping: relative 95% CI half-width to reach")
-    sustained_s: float | None = Field(
-        None, gt=0, description="run this long and report throughput per time window")
-    prompt_length: int | None = Field(None, ge=1, description="token-generation: prompt tokens")
-    new_tokens: int = Field(32, ge=1, description="token-generation: tokens generated per prompt")
+    ci_target: Fraction | None = Field(
+        None, description="early stopping: relative 95% CI half-width to reach")
+    sustained_s: Seconds | None = Field(
+        None, description="run this long and report throughput per time window")
+    prompt_length: Samples | None = Field(None, description="token-generation: prompt tokens")
+    new_tokens: Samples = Field(32, description="token-generation: tokens generated per prompt")
     profile_ops: bool = Field(False, description="one extra pass under onnxruntime's profiler")
     check_outputs: bool = Field(False, description="compare outputs with a CPU fp32 reference")
     reference: str | None = Field(None, description="the fp32 reference .onnx for check_outputs")
@@ -93,6 +105,12 @@ class RunSettings(Spec):
         if self.sustained_s is not None and self.ci_target is not None:
             raise ValueError("--sustained and --ci-target exclude each other "
                              "(a sustained run runs its whole length)")
+        return self
+
+    @model_validator(mode="after")
+    def _check_schedule(self) -> RunSettings:
+        """The queries a server run schedules must fit the memory (bench.spec.limits)."""
+        limits.check_schedule(self.target_qps, self.max_duration_s)
         return self
 
     @classmethod
@@ -123,6 +141,8 @@ def parse_shapes(items: Iterable[str]) -> dict[str, tuple[int, ...]]:
             ) from None
         if any(d <= 0 for d in dims):
             raise InputError(f"--shape {item!r}: every dimension must be a positive integer")
+        if any(d > limits.INT64_MAX for d in dims):  # what the inputs take is checked later
+            raise InputError(f"--shape {item!r}: a dimension is at most {limits.INT64_MAX}")
         shapes[name] = dims
     return shapes
 
@@ -146,7 +166,11 @@ def parse_values(items: Iterable[str]) -> dict[str, float]:
     for item in items:
         name, rest = _split_assignment("--value", item)
         try:
-            values[name] = float(rest)
+            number = float(rest)
         except ValueError:
             raise InputError(f"--value {item!r}: {rest!r} is not a number") from None
+        try:
+            values[name] = limits.finite(number)
+        except ValueError as exc:
+            raise InputError(f"--value {item!r}: {exc}") from None
     return values
