@@ -52,7 +52,7 @@ def test_the_leaderboard_ranks_by_p90(report: Report, tmp_path: Path) -> None:
         entries = cat.entries()
     boards = leaderboards(entries)
     assert [(b.category, b.precision) for b in boards] == [("pc", "fp32")]
-    assert [m for m, _ in boards[0].models] == ["tiny_cnn", "tiny_mlp"]
+    assert [r.model for r in boards[0].models] == ["tiny_cnn", "tiny_mlp"]
 
 
 def test_site_files(site: Path) -> None:

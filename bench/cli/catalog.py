@@ -12,7 +12,7 @@ import click
 
 from bench.cli.base import json_option, print_json
 from bench.lab.catalog.site import write_site
-from bench.lab.catalog.store import Catalog, Entry
+from bench.lab.catalog.store import Catalog, Summary
 from bench.report.table import render_text
 from bench.result.contract import load_report
 from bench.spec import CATEGORIES
@@ -21,7 +21,7 @@ _SUMMARY = ("id", "device", "category", "precisions", "tier", "passed", "signed_
             "added_at", "report_sha256")
 
 
-def _summary(entry: Entry) -> dict[str, object]:
+def _summary(entry: Summary) -> dict[str, object]:
     return {"id": entry.id, "device": entry.device, "category": entry.category,
             "precisions": ",".join(entry.precisions), "tier": entry.tier,
             "passed": entry.passed, "signed_by": entry.signed_by, "run_id": entry.run_id,
@@ -59,13 +59,14 @@ def require_signatures(ctx: click.Context, pubkey: tuple[Path, ...]) -> None:
                 type=click.Path(path_type=Path, dir_okay=False))
 @click.pass_context
 def add(ctx: click.Context, reports: tuple[Path, ...]) -> None:
-    """Add reports: validate, verify the signature (when required), judge, store. A report
-    already in the catalog is refused."""
+    """Add reports: validate, verify the signature (when required), judge, store. All are
+    added in one transaction, or none when one is refused (a report already in the
+    catalog, say)."""
     with _open(ctx) as cat:
-        for path in reports:
-            entry = cat.add(load_report(path), str(path))
-            verdict = f"pass at tier {entry.tier}" if entry.passed else "fail"
-            click.echo(f"added {path} as entry {entry.id}: {entry.device}, {verdict}")
+        added = cat.add_all((load_report(path), str(path)) for path in reports)
+    for path, entry in zip(reports, added):
+        verdict = f"pass at tier {entry.tier}" if entry.passed else "fail"
+        click.echo(f"added {path} as entry {entry.id}: {entry.device}, {verdict}")
 
 
 @catalog.command("list")
@@ -76,7 +77,7 @@ def add(ctx: click.Context, reports: tuple[Path, ...]) -> None:
 def list_(ctx: click.Context, category: str | None, tier: str | None, as_json: bool) -> None:
     """List catalog entries."""
     with _open(ctx) as cat:
-        rows = [_summary(e) for e in cat.entries(category, tier)]
+        rows = [_summary(e) for e in cat.summaries(category, tier)]
     if as_json:
         print_json(rows)
         return
@@ -104,16 +105,16 @@ def show(ctx: click.Context, entry_id: int) -> None:
 def export(ctx: click.Context, fmt: str) -> None:
     """Print every entry: CSV (one summary row each) or JSON (with report and certificate)."""
     with _open(ctx) as cat:
-        entries = cat.entries()
-    if fmt == "json":
-        click.echo(json.dumps([{**_summary(e), "report": e.report.model_dump(mode="json"),
-                                "certificate": e.certificate.model_dump(mode="json")}
-                               for e in entries], indent=2))
-        return
+        if fmt == "json":
+            click.echo(json.dumps([{**_summary(e), "report": e.report.model_dump(mode="json"),
+                                    "certificate": e.certificate.model_dump(mode="json")}
+                                   for e in cat.stream()], indent=2))
+            return
+        summaries = cat.summaries()  # no report parsed
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=_SUMMARY, lineterminator=os.linesep)
     writer.writeheader()
-    writer.writerows(_summary(e) for e in entries)
+    writer.writerows(_summary(e) for e in summaries)
     click.echo(buffer.getvalue(), nl=False)
 
 
@@ -123,5 +124,5 @@ def export(ctx: click.Context, fmt: str) -> None:
 def site(ctx: click.Context, out_dir: Path) -> None:
     """Write a static website: a leaderboard per category and precision, a page per entry."""
     with _open(ctx) as cat:
-        index = write_site(cat.entries(), out_dir)
+        index = write_site(cat.stream(), out_dir)
     click.echo(f"site: {index}")
