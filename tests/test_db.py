@@ -17,8 +17,10 @@ from bench.ci import history
 from bench.errors import UsageError
 from bench.lab.batch.journal import SCHEMA as JOURNAL
 from bench.lab.batch.journal import Journal
+from bench.lab.catalog.site import write_site
 from bench.lab.catalog.store import SCHEMA as CATALOG
 from bench.lab.catalog.store import Catalog
+from bench.result.contract import load_report, render_json
 
 LEGACY = Path(__file__).parent / "legacy_db"
 
@@ -61,8 +63,21 @@ def test_a_legacy_catalog_is_migrated_gets_its_index_and_keeps_its_entries(
         assert [s.id for s in cat.summaries(tier="smoke")] == []
         assert cat.get(2).certificate.report_sha256 == cat.get(2).report_sha256
     version, tag, names = header(path)
-    assert (version, tag) == (CATALOG.version, CATALOG.application_id) and version == 2
+    assert (version, tag) == (CATALOG.version, CATALOG.application_id) and version == 3
     assert "entries_tier" in names
+
+
+def test_a_migrated_catalog_takes_new_reports_and_its_site_serves_both(
+        tmp_path: Path) -> None:
+    path = legacy("catalog.sqlite", tmp_path)
+    with Catalog.open(path) as cat:
+        old = cat.get(1)
+        added = cat.add(old.report.model_copy(update={"run_id": "new-run"}))
+        assert old.report_file is None  # kept as the old edgebench stored it
+        assert added.report_file == render_json(added.report, validate=False)
+        site = write_site(cat.stream(), tmp_path / "site").parent
+    for entry in (old, added):
+        assert load_report(site / "entries" / f"{entry.id}.report.json") == entry.report
 
 
 def test_a_legacy_journal_resumes_with_its_results(tmp_path: Path) -> None:
@@ -97,7 +112,7 @@ def newer(path: Path, schema: db.Schema) -> Path:
 def test_a_database_of_a_newer_edgebench_is_refused_untouched(tmp_path: Path) -> None:
     path = newer(legacy("catalog.sqlite", tmp_path), CATALOG)
     before = path.read_bytes()
-    with pytest.raises(UsageError, match=r"schema version 3, newer than edgebench .* \(2\): "
+    with pytest.raises(UsageError, match=r"schema version 4, newer than edgebench .* \(3\): "
                                          "upgrade edgebench"):
         Catalog.open(path)
     assert path.read_bytes() == before

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import sqlite3
 import statistics
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -143,11 +144,12 @@ def series_keys(path: Path, model: str | None = None) -> list[SeriesKey]:
 
 def _points(rows: Iterable[tuple[str, int, float]]) -> list[Point]:
     """One point per commit from (sha, position, value) rows in commit order."""
-    grouped: dict[str, tuple[int, list[float]]] = {}
-    for sha, position, value in rows:
-        grouped.setdefault(sha, (position, []))[1].append(value)
-    return [Point(sha, pos, statistics.median(vals), len(vals))
-            for sha, (pos, vals) in grouped.items()]
+    points = []
+    for (sha, position), group in itertools.groupby(rows, key=lambda row: row[:2]):
+        values = [row[2] for row in group]
+        value = values[0] if len(values) == 1 else statistics.median(values)
+        points.append(Point(sha, position, value, len(values)))
+    return points
 
 
 def series(path: Path, key: SeriesKey, metric: str = "p90") -> list[Point]:
@@ -223,8 +225,9 @@ def _fit_all(data: list[tuple[SeriesKey, list[Point]]], threshold: float, worker
             progress.begin(key.label())
             yield (key, *_fit([p.value for p in points], threshold))
         return
-    # spawn: a fresh interpreter per worker, whatever threads this process holds
-    context = multiprocessing.get_context("spawn")
+    # fork where the platform forks well: a spawned worker would import the whole command
+    # line again (its __main__), which costs more than a fit; elsewhere the default
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(_fit, [p.value for p in points], threshold): key
                    for key, points in data}

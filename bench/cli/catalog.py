@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 
 from bench.cli.base import json_option, print_json
-from bench.lab.catalog.site import write_site
-from bench.lab.catalog.store import Catalog, Summary
+from bench.lab.catalog.site import write_catalog_site
+from bench.lab.catalog.store import Catalog, Summary, default_path
 from bench.report.table import render_text
 from bench.result.contract import load_report
 from bench.spec import CATEGORIES
@@ -123,6 +123,5 @@ def export(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def site(ctx: click.Context, out_dir: Path) -> None:
     """Write a static website: a leaderboard per category and precision, a page per entry."""
-    with _open(ctx) as cat:
-        index = write_site(cat.stream(), out_dir)
+    index = write_catalog_site(ctx.obj or default_path(), out_dir)
     click.echo(f"site: {index}")

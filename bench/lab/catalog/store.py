@@ -25,9 +25,10 @@ from bench import db
 from bench.errors import UsageError
 from bench.files import file_sha256
 from bench.lab.catalog import signing
-from bench.lab.catalog.certificate import Certificate, build_certificate, report_sha256
+from bench.lab.catalog.certificate import Certificate, build_certificate
 from bench.lab.catalog.criteria import load_criteria
 from bench.lab.catalog.verdict import best_tier, evaluate
+from bench.result.contract import render_json
 from bench.result.models import Report
 from bench.spec.criteria import CriteriaSpec
 
@@ -46,10 +47,14 @@ SCHEMA = db.Schema("catalog", 0x45424341, ("settings", "trusted_keys", "entries"
      "CREATE INDEX IF NOT EXISTS entries_category ON entries (category, tier)"),
     # 2: "list --tier" without a category is a lookup too
     ("CREATE INDEX IF NOT EXISTS entries_tier ON entries (tier)",),
+    # 3: ``report`` may hold the bytes of report.json itself (1), so that a site copies
+    # them instead of rendering each report again; older rows keep compact JSON (0)
+    ("ALTER TABLE entries ADD COLUMN report_is_file INTEGER NOT NULL DEFAULT 0",),
 ))
 PRAGMAS = db.Pragmas(synchronous="FULL", busy_timeout_s=BUSY_TIMEOUT_S)
 _STORED = ("report_sha256, run_id, device, category, precisions, tier, passed, signed_by, "
-           "added_at, report, certificate")
+           "added_at, report, certificate, report_is_file")
+_FULL = "report, certificate, report_is_file"
 _COLUMNS = ("id, device, category, precisions, tier, passed, signed_by, run_id, added_at, "
             "report_sha256")
 
@@ -84,6 +89,7 @@ class Summary:
 class Entry(Summary):
     report: Report
     certificate: Certificate
+    report_file: bytes | None = None  # the bytes of report.json, when the catalog kept them
 
     def summary(self) -> Summary:
         return Summary(**{f.name: getattr(self, f.name) for f in fields(Summary)})
@@ -162,7 +168,7 @@ class Catalog:
                     raise DuplicateReportError(f"{source}: already in the catalog as entry "
                                                f"{found[0]} (same content)")
                 cursor = self._db.execute(
-                    f"INSERT INTO entries ({_STORED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO entries ({_STORED}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                     row)
                 added.append(Summary.from_row((cursor.lastrowid, *row[2:8], row[1], row[8],
                                                row[0])))
@@ -185,13 +191,16 @@ class Catalog:
         cert = build_certificate(report, evaluation, path.name, spec_sha, now)
         if signed_by is None and report.signature is not None:
             signed_by = report.signature.public_key_fingerprint
-        return (report_sha256(report), report.run_id, report.device.name, category,
+        return (cert.report_sha256, report.run_id, report.device.name, category,
                 ",".join(sorted({r.precision for r in report.results})), tier,
                 int(evaluation.passed), signed_by, now.isoformat(timespec="seconds"),
-                report.model_dump_json(), cert.model_dump_json())
+                render_json(report, validate=False), cert.model_dump_json())
 
-    def _where(self, category: str | None, tier: str | None) -> tuple[str, list[str]]:
+    def _where(self, category: str | None, tier: str | None,
+               ids: tuple[int, int] | None = None) -> tuple[str, list[str | int]]:
         query, args = " WHERE 1 = 1", []
+        if ids:
+            query, args = query + " AND id BETWEEN ? AND ?", [*ids]
         if category:
             query, args = query + " AND category = ?", [*args, category]
         if tier:
@@ -204,12 +213,12 @@ class Catalog:
         return [Summary.from_row(row)
                 for row in self._db.execute(f"SELECT {_COLUMNS} FROM entries{where}", args)]
 
-    def stream(self, category: str | None = None,
-               tier: str | None = None) -> Iterator[Entry]:
-        """The entries with their reports, one at a time (a site of 20,000 never holds
-        them all)."""
-        where, args = self._where(category, tier)
-        cursor = self._db.execute(f"SELECT {_COLUMNS}, report, certificate FROM entries"
+    def stream(self, category: str | None = None, tier: str | None = None,
+               ids: tuple[int, int] | None = None) -> Iterator[Entry]:
+        """The entries with their reports (those with ids from ``ids[0]`` to ``ids[1]``),
+        one at a time (a site of 20,000 never holds them all)."""
+        where, args = self._where(category, tier, ids)
+        cursor = self._db.execute(f"SELECT {_COLUMNS}, {_FULL} FROM entries"
                                   f"{where}", args)
         return (_entry(row) for row in cursor)
 
@@ -217,12 +226,15 @@ class Catalog:
         return list(self.stream(category, tier))
 
     def get(self, entry_id: int) -> Entry:
-        row = self._db.execute(f"SELECT {_COLUMNS}, report, certificate FROM entries "
+        row = self._db.execute(f"SELECT {_COLUMNS}, {_FULL} FROM entries "
                                "WHERE id = ?", (entry_id,)).fetchone()
         if row is None:
             raise UsageError(f"no catalog entry {entry_id} in {self.path}; see 'edgebench "
                              "catalog list'")
         return _entry(row)
+
+    def ids(self) -> list[int]:
+        return [i for (i,) in self._db.execute("SELECT id FROM entries ORDER BY id")]
 
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM entries").fetchone()[0])
@@ -232,6 +244,8 @@ class Catalog:
 
 
 def _entry(row: tuple[Any, ...]) -> Entry:
-    return Entry(*vars(Summary.from_row(row[:-2])).values(),
-                 report=Report.model_validate_json(row[-2]),
-                 certificate=Certificate.model_validate(json.loads(row[-1])))
+    report, certificate, is_file = row[-3:]
+    return Entry(*vars(Summary.from_row(row[:-3])).values(),
+                 report=Report.model_validate_json(report),
+                 certificate=Certificate.model_validate(json.loads(certificate)),
+                 report_file=bytes(report) if is_file else None)
