@@ -196,7 +196,7 @@ def regressions(path: Path, metric: str = "p90", threshold: float = 0.05,
     progress.start(len(data), f"history: {len(data)} series, {points:,} points"
                    + (f", {workers} processes" if workers > 1 else ""))
     found: dict[SeriesKey, list[Regression]] = {}
-    commits = {key: [p.commit for p in series] for key, series in data}
+    commits = {key: [p.commit for p in line] for key, line in data}
     for key, steps, seconds in _fit_all(data, threshold, workers, progress):
         found[key] = [Regression(key, metric, commits[key][s.index], s.before, s.after,
                                  s.change) for s in steps]
