@@ -121,11 +121,13 @@ def _partition(y: np.ndarray, beta: float, min_size: int) -> list[tuple[int, int
         # base[i]: F of a live start; inf before it joins and once PELT drops it
         base = np.concatenate([best[live.starts], np.full(len(new), np.inf)])
         joining = len(live.starts)
+        joins = (new + min_size).tolist() + [-1]  # when each new start joins
+        by_time = np.ascontiguousarray(cost.T)
         for t in times.tolist():
-            if joining < len(starts) and starts[joining] + min_size == t:
+            if joins[joining - len(live.starts)] == t:
                 base[joining] = best[starts[joining]]
                 joining += 1
-            totals = base + cost[:, t - offset]
+            totals = base + by_time[t - offset]
             pick = int(np.argmin(totals))
             best[t], last[t] = totals[pick] + beta, starts[pick]
             # PELT's rule (K = 0: splitting never raises this cost): a start already worse
@@ -256,14 +258,13 @@ def _uncovered(group: np.ndarray, a: np.ndarray, b: np.ndarray, groups: np.ndarr
     group, a, b = group[use][order], a[use][order], b[use][order]
     lift = 2.0 * (ceiling - floor + 1.0) * group  # keeps the running maximum in its group
     reach = np.maximum.accumulate(b - floor + lift) - lift + floor
-    first = np.ones(len(group), dtype=bool)
-    first[1:] = group[1:] != group[:-1]
-    before = np.where(first, floor, np.roll(reach, 1))
+    change = group[1:] != group[:-1]
+    first = np.concatenate([[True], change])
+    before = np.where(first, floor, np.concatenate([[floor], reach[:-1]]))
     gap = np.where(first, a > floor, a >= before)
-    final = np.ones(len(group), dtype=bool)
-    final[:-1] = group[1:] != group[:-1]
-    tail = final & (reach < ceiling)
-    bare = np.setdiff1d(groups, group)
+    tail = np.concatenate([change, [True]]) & (reach < ceiling)
+    first_group = groups[0] if len(groups) else 0
+    bare = groups[np.bincount(group - first_group, minlength=len(groups)) == 0]
     return (np.concatenate([group[gap], group[tail], bare]),
             np.concatenate([before[gap], reach[tail], np.full(len(bare), floor)]),
             np.concatenate([a[gap], np.full(tail.sum(), ceiling), np.full(len(bare), ceiling)]))
