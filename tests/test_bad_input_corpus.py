@@ -598,13 +598,9 @@ case("catalog require-signatures bad pubkey", "catalog", "--catalog", "{dir}/c.s
      "require-signatures", "--pubkey", "{notpem}")
 
 # --- catalogs ----------------------------------------------------------------------------
-OTHER_DB = ("bench/lab/catalog/store.py and bench/ci/history.py (the catalog/history scale "
-            "helper): a SQLite file of the other kind is taken and gets our tables")
 for key in ("text_db", "dir_db", "history"):
-    xfail = OTHER_DB if key == "history" else None
-    case(f"catalog {key}: list", "catalog", "--catalog", f"{{{key}}}", "list", xfail=xfail)
-    case(f"catalog {key}: add", "catalog", "--catalog", f"{{{key}}}", "add", "{golden}",
-         xfail=xfail)
+    case(f"catalog {key}: list", "catalog", "--catalog", f"{{{key}}}", "list")
+    case(f"catalog {key}: add", "catalog", "--catalog", f"{{{key}}}", "add", "{golden}")
 case("catalog in a missing folder", "catalog", "--catalog", "{dir}/no/c.sqlite", "list")
 case("catalog add a report twice", "catalog", "--catalog", "{catalog}", "add", "{golden}",
      says="already in the catalog")
@@ -619,11 +615,9 @@ case("catalog site into a regular file", "catalog", "--catalog", "{catalog}", "s
 
 # --- history databases -------------------------------------------------------------------
 for key in ("text_db", "dir_db", "catalog"):
-    xfail = OTHER_DB if key == "catalog" else None
     case(f"history {key}: add", "history", "add", "{golden}", "--commit", "abc", "--db",
-         f"{{{key}}}", xfail=xfail)
-    case(f"history {key}: show", "history", "show", "tiny_cnn", "--db", f"{{{key}}}",
-         xfail=xfail)
+         f"{{{key}}}")
+    case(f"history {key}: show", "history", "show", "tiny_cnn", "--db", f"{{{key}}}")
 case("history show unknown model", "history", "show", "tiny_cnm", "--db", "{history}",
      says="no history")
 case("history add empty commit", "history", "add", "{golden}", "--commit", " ", "--db",

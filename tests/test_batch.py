@@ -72,6 +72,15 @@ def test_profiles_only_plan_runs_their_workloads(tmp_path: Path) -> None:
     assert [r.model for r in dry_run(plan).runs] == ["tiny_cnn", "tiny_mlp", "tiny_text"]
 
 
+def test_a_profile_with_intra_and_inter_op_threads_plans_its_intra_op_count(
+        tmp_path: Path) -> None:
+    """ai-pc says threads: {intra_op: 8, inter_op: 1}; a run's threads is the intra-op count
+    (it was handed the whole mapping, a pydantic traceback)."""
+    plan = write_plan(tmp_path, profiles=["ai-pc"], models=["tiny_mlp"], repeats=1)
+    [run] = dry_run(plan).runs
+    assert run.settings.threads == 8
+
+
 def test_a_segfault_and_a_hang_fail_only_their_runs(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDGEBENCH_TEST_FAULT", "tiny_mlp:segv,tiny_text:hang")

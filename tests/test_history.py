@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import subprocess
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from bench.ci.history import SeriesKey, add_report, default_db, regressions, series
 from bench.cli import cli
+from bench.measure.progress import LineTasks
 from bench.result.models import (
     DeviceInfo,
     Harness,
@@ -83,6 +85,26 @@ def test_regressions_name_the_first_commit_of_each_step(tmp_path: Path) -> None:
     assert found["tiny_cnn"].change == pytest.approx(0.25, abs=0.05)
     assert found["tiny_mlp"].commit == commits[15]
     assert found["tiny_mlp"].change == pytest.approx(-0.2, abs=0.05)
+
+
+def test_regressions_in_worker_processes_match_and_report_progress(tmp_path: Path) -> None:
+    db = tmp_path / "h.sqlite"
+    levels = {"m0": [(20, 1.0), (15, 1.3)], "m1": [(35, 2.0)], "m2": [(10, 1.0), (25, 0.7)],
+              "m3": [(30, 4.0), (5, 5.0)], "m4": [(35, 3.0)]}
+    values = {m: _noisy(lv, seed=i) for i, (m, lv) in enumerate(levels.items())}
+    for i in range(35):
+        add_report(db, _report(f"run{i}", [_result(m, v[i]) for m, v in values.items()]),
+                   f"{i:040x}")
+    here = regressions(db, "p90", 0.05, jobs=1)
+    lines = io.StringIO()
+    there = regressions(db, "p90", 0.05, progress=LineTasks(lines), jobs=2)
+    assert there == here
+    assert [(r.key.model, r.commit) for r in here] == [
+        ("m0", f"{20:040x}"), ("m2", f"{10:040x}"), ("m3", f"{30:040x}")]
+    text = lines.getvalue().splitlines()
+    assert text[0] == "history: 5 series, 175 points, 2 processes"
+    assert sorted(line.split()[1] for line in text[1:]) == ["m0", "m1", "m2", "m3", "m4"]
+    assert all(line.startswith(f"[{i}/5] ") for i, line in enumerate(text[1:], 1))
 
 
 def test_cli_regressions_exit_1_on_a_slowdown_only(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from bench.cli.base import print_json
 from bench.files import check_output, report_bytes
 from bench.lab.batch import dry_run, run_batch
 from bench.lab.batch.executors import DEFAULT_RETRIES, EXECUTORS, build_executor
-from bench.lab.batch.progress import format_seconds, progress_for
+from bench.measure.progress import format_seconds, tasks_for
 from bench.report.table import render_text
 
 
@@ -91,7 +91,7 @@ def batch(plan: Path, out: Path | None, resume: bool, dry_run: bool, as_json: bo
     try:
         outcome = run_batch(plan, out, resume=resume, executor=runner,
                             should_stop=lambda: stop.requested,
-                            progress=progress_for() if not as_json else None)
+                            progress=tasks_for() if not as_json else None)
     finally:
         signal.signal(signal.SIGINT, previous)
     if as_json:

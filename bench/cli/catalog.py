@@ -13,8 +13,8 @@ import click
 from bench.cli.base import json_option, print_json
 from bench.files import check_output, file_size, writing
 from bench.lab.catalog import signing
-from bench.lab.catalog.site import write_site
-from bench.lab.catalog.store import Catalog, Entry, default_path
+from bench.lab.catalog.site import write_catalog_site
+from bench.lab.catalog.store import Catalog, Summary, default_path
 from bench.report.escape import csv_cell
 from bench.report.table import render_text
 from bench.result.contract import load_report
@@ -24,7 +24,7 @@ _SUMMARY = ("id", "device", "category", "precisions", "tier", "passed", "signed_
             "added_at", "report_sha256")
 
 
-def _summary(entry: Entry) -> dict[str, object]:
+def _summary(entry: Summary) -> dict[str, object]:
     return {"id": entry.id, "device": entry.device, "category": entry.category,
             "precisions": ",".join(entry.precisions), "tier": entry.tier,
             "passed": entry.passed, "signed_by": entry.signed_by, "run_id": entry.run_id,
@@ -67,15 +67,17 @@ def require_signatures(ctx: click.Context, pubkey: tuple[Path, ...]) -> None:
                 type=click.Path(path_type=Path, dir_okay=False))
 @click.pass_context
 def add(ctx: click.Context, reports: tuple[Path, ...]) -> None:
-    """Add reports: validate, verify the signature (when required), judge, store. A report
-    already in the catalog is refused."""
-    first = load_report(reports[0])  # a bad report makes no catalog; the rest stream
+    """Add reports: validate, verify the signature (when required), judge, store. All are
+    added in one transaction, or none when one is refused (a report already in the
+    catalog, say)."""
+    first = load_report(reports[0])  # a bad report makes no catalog
     with _open(ctx, 2 * sum(file_size(p) for p in reports) + (64 << 10)) as cat, \
             writing("--catalog", cat.path):
-        for index, path in enumerate(reports):
-            entry = cat.add(first if index == 0 else load_report(path), str(path))
-            verdict = f"pass at tier {entry.tier}" if entry.passed else "fail"
-            click.echo(f"added {path} as entry {entry.id}: {entry.device}, {verdict}")
+        added = cat.add_all((first if i == 0 else load_report(path), str(path))
+                            for i, path in enumerate(reports))
+    for path, entry in zip(reports, added):
+        verdict = f"pass at tier {entry.tier}" if entry.passed else "fail"
+        click.echo(f"added {path} as entry {entry.id}: {entry.device}, {verdict}")
 
 
 @catalog.command("list")
@@ -86,7 +88,7 @@ def add(ctx: click.Context, reports: tuple[Path, ...]) -> None:
 def list_(ctx: click.Context, category: str | None, tier: str | None, as_json: bool) -> None:
     """List catalog entries."""
     with _open(ctx) as cat:
-        rows = [_summary(e) for e in cat.entries(category, tier)]
+        rows = [_summary(e) for e in cat.summaries(category, tier)]
     if as_json:
         print_json(rows)
         return
@@ -115,16 +117,16 @@ def export(ctx: click.Context, fmt: str) -> None:
     """Print every entry: CSV (one summary row each; a cell a spreadsheet would run as a
     formula starts with ') or JSON (with report and certificate)."""
     with _open(ctx) as cat:
-        entries = cat.entries()
-    if fmt == "json":
-        click.echo(json.dumps([{**_summary(e), "report": e.report.model_dump(mode="json"),
-                                "certificate": e.certificate.model_dump(mode="json")}
-                               for e in entries], indent=2))
-        return
+        if fmt == "json":
+            click.echo(json.dumps([{**_summary(e), "report": e.report.model_dump(mode="json"),
+                                    "certificate": e.certificate.model_dump(mode="json")}
+                                   for e in cat.stream()], indent=2))
+            return
+        summaries = cat.summaries()  # no report parsed
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=_SUMMARY, lineterminator=os.linesep)
     writer.writeheader()
-    writer.writerows({k: csv_cell(v) for k, v in _summary(e).items()} for e in entries)
+    writer.writerows({k: csv_cell(v) for k, v in _summary(e).items()} for e in summaries)
     click.echo(buffer.getvalue(), nl=False)
 
 
@@ -133,7 +135,7 @@ def export(ctx: click.Context, fmt: str) -> None:
 @click.pass_context
 def site(ctx: click.Context, out_dir: Path) -> None:
     """Write a static website: a leaderboard per category and precision, a page per entry."""
-    with _open(ctx) as cat:
-        check_output(out_dir, "DIR", file_size(cat.path) + (256 << 10), folder=True)
-        index = write_site(cat.entries(), out_dir)
+    path = ctx.obj or default_path()
+    check_output(out_dir, "DIR", file_size(path) + (256 << 10), folder=True)
+    index = write_catalog_site(path, out_dir)
     click.echo(f"site: {index}")

@@ -11,6 +11,7 @@ from bench.ci.history import METRICS, add_report, default_db, regressions, serie
 from bench.cli.base import json_option, print_json
 from bench.errors import UsageError
 from bench.files import check_output, file_size, writing
+from bench.measure.progress import tasks_for
 from bench.report.table import render_text
 from bench.result.compare import parse_threshold
 from bench.result.contract import load_report
@@ -81,14 +82,17 @@ def show(model: str, metric: str, plot: Path | None, db: Path | None, as_json: b
 @click.option("--threshold", default="5%", show_default=True,
               help="Smallest step that counts, e.g. 5% or 0.05.")
 @click.option("--model", help="Only this model's series.")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="Processes fitting series at once [one per core for many long series, else 1].")
 @db_option
 @json_option
-def regressions_command(metric: str, threshold: str, model: str | None, db: Path | None,
-                        as_json: bool) -> None:
+def regressions_command(metric: str, threshold: str, model: str | None, jobs: int | None,
+                        db: Path | None, as_json: bool) -> None:
     """Find step changes in every series (a penalised piecewise-constant fit, as asv does)
     and print the first commit of each step and its size. Exit 1 if a step is a slowdown
     beyond the threshold; speed-ups are listed but pass."""
-    steps = regressions(db or default_db(), metric, parse_threshold(threshold), model)
+    steps = regressions(db or default_db(), metric, parse_threshold(threshold), model,
+                        progress=None if as_json else tasks_for(lines=False), jobs=jobs)
     if as_json:
         print_json([{**vars(s), "key": vars(s.key)} for s in steps])
     elif not steps:

@@ -1,3 +1,4 @@
 """Pure arithmetic over measured values: summaries and percentiles (``summary``), intervals
 (``intervals``), the significance of a change between two runs (``significance``) and step
-detection over a series (``changepoints``). No I/O, no onnxruntime."""
+detection over a series (``changepoints``, with the window order statistics it needs in
+``windows``). No I/O, no onnxruntime."""

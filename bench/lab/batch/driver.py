@@ -21,8 +21,8 @@ from bench.files import write_atomic
 from bench.lab.batch.executor import Executor, LocalExecutor, RunOutcome, RunTask
 from bench.lab.batch.expand import PlannedRun, expand, load_plan, plan_digest
 from bench.lab.batch.journal import Journal, JournalEntry
-from bench.lab.batch.progress import BatchProgress, SilentBatchProgress
 from bench.lab.batch.record import BatchReport, BatchRunRecord
+from bench.measure.progress import SilentTasks, Tasks, format_seconds
 
 BATCH_REPORT_NAME = "batch.json"
 
@@ -95,7 +95,7 @@ def _write_report(out_dir: Path, plan_name: str, digest: str, runs: list[Planned
 
 
 def run_batch(plan_path: Path, out_dir: Path, resume: bool = False,
-              executor: Executor | None = None, progress: BatchProgress | None = None,
+              executor: Executor | None = None, progress: Tasks | None = None,
               should_stop: Callable[[], bool] = lambda: False) -> BatchOutcome:
     """Run every planned run that has no result yet, each through ``executor`` (one local
     subprocess per run by default), journaling each as it finishes. ``should_stop`` is
@@ -104,7 +104,7 @@ def run_batch(plan_path: Path, out_dir: Path, resume: bool = False,
     Raises a ``UsageError`` for a bad plan or output folder before anything is written.
     """
     executor = executor or LocalExecutor()
-    progress = progress or SilentBatchProgress()
+    progress = progress or SilentTasks()
     plan = load_plan(plan_path)
     runs = expand(plan, plan_path)
     digest = plan_digest(plan, runs)
@@ -114,7 +114,9 @@ def run_batch(plan_path: Path, out_dir: Path, resume: bool = False,
     try:
         done = journal.results()
         pending = [r for r in runs if r.key not in done]
-        progress.start(len(pending), len(runs), sum(r.estimate_s() for r in pending))
+        estimate = format_seconds(sum(r.estimate_s() for r in pending))
+        progress.start(len(pending), f"batch: {len(pending)} of {len(runs)} runs to do, "
+                                     f"about {estimate}")
         tasks = (RunTask(r.key, r.profile, r.model, r.settings, out_dir / "runs" / r.slug,
                          plan.timeout_s) for r in pending)
 
@@ -125,7 +127,8 @@ def run_batch(plan_path: Path, out_dir: Path, resume: bool = False,
 
         for outcome in executor.run_all(tasks, on_start, should_stop):
             _journal(journal, outcome, out_dir)
-            progress.end(outcome)
+            progress.end(outcome.key, outcome.cause if outcome.status == "failed" else None,
+                         outcome.duration_s)
         progress.finish()
         results = journal.results()
         ok = sum(e.status == "ok" for e in results.values())

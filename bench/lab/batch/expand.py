@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from bench.errors import ModelNotFoundError, SpecError
 from bench.spec import RunSettings, load_spec
 from bench.spec.plan import BatchPlan
@@ -67,6 +69,15 @@ def _check_model(plan_path: Path, ref: str, precision: str) -> None:
                         f"(it offers {', '.join(spec.precisions)})")
 
 
+def _settings(plan_path: Path, fields: dict[str, object]) -> RunSettings:
+    try:
+        return RunSettings(**fields)  # type: ignore[arg-type]
+    except ValidationError as exc:  # settings that do not fit one of the plan's scenarios
+        problem = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise SpecError(f"{plan_path}: settings: {problem} (for the runs of scenario "
+                        f"{fields['scenario']})") from None
+
+
 def load_plan(path: Path) -> BatchPlan:
     return load_spec(path, BatchPlan)
 
@@ -76,6 +87,7 @@ def expand(plan: BatchPlan, plan_path: Path) -> list[PlannedRun]:
     base = plan_path.parent
     given = {k: v for k, v in plan.settings.model_dump().items() if v is not None}
     runs: list[PlannedRun] = []
+    checked: set[tuple[str, str]] = set()
     for profile_ref in plan.profiles:
         ref = _ref_beside(profile_ref, base)
         try:
@@ -88,22 +100,26 @@ def expand(plan: BatchPlan, plan_path: Path) -> list[PlannedRun]:
         else:
             workloads = profile.quick_workloads() if plan.quick else profile.workloads
             pairs = [(w.model, s) for w in workloads for s in (plan.scenarios or [w.scenario])]
-        threads = profile.threads if plan.settings.threads is None else plan.settings.threads
+        threads = (profile.intra_op_threads() if plan.settings.threads is None
+                   else plan.settings.threads)
         for model, scenario in pairs:
             for precision in plan.precisions:
-                _check_model(plan_path, model, precision)
-                settings = RunSettings(**(given | {"scenario": scenario, "precision": precision,
-                                                   "threads": threads}))
+                if (model, precision) not in checked:
+                    _check_model(plan_path, model, precision)
+                    checked.add((model, precision))
+                settings = _settings(plan_path, given | {
+                    "scenario": scenario, "precision": precision, "threads": threads})
                 for repeat in range(1, plan.repeats + 1):
                     name = Path(model).stem if model.endswith(".onnx") else model
                     key = f"{profile.name}/{name}/{precision}/{scenario}/{repeat}"
                     runs.append(PlannedRun(len(runs) + 1, key, ref, model, precision,
                                            scenario, repeat, settings))
-    keys = [r.key for r in runs]
-    if len(set(keys)) != len(keys):
-        dup = next(k for k in keys if keys.count(k) > 1)
-        raise SpecError(f"{plan_path}: the plan names run {dup} twice (a profile or model "
-                        "listed twice?)")
+    seen: set[str] = set()
+    for run in runs:  # one pass: a plan of thousands of runs costs no quadratic check
+        if run.key in seen:
+            raise SpecError(f"{plan_path}: the plan names run {run.key} twice (a profile or "
+                            "model listed twice?)")
+        seen.add(run.key)
     return runs
 
 

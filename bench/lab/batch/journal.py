@@ -1,4 +1,4 @@
-"""The batch journal: SQLite in WAL mode with full sync, one row per finished run.
+"""The batch journal: SQLite (``bench.db``) in WAL mode with full sync, one row per finished run.
 
 A row is committed (and synced) only after the run's outputs are on disk, so after a
 kill -9 or a power cut the journal says exactly which runs have a result; ``--resume``
@@ -12,19 +12,22 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import db
 from bench.errors import UsageError
 
 JOURNAL_NAME = "journal.sqlite"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS attempts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, started_ns INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS results (
-    key TEXT PRIMARY KEY, status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
-    cause TEXT, report TEXT, started_ns INTEGER NOT NULL, finished_ns INTEGER NOT NULL,
-    duration_s REAL NOT NULL);
-"""
+SCHEMA = db.Schema("batch journal", 0x45424A4E, ("meta", "attempts", "results"), (
+    # 1: the journal of edgebench before its files had versions
+    ("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+     "CREATE TABLE IF NOT EXISTS attempts (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+     " key TEXT NOT NULL, started_ns INTEGER NOT NULL)",
+     "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY,"
+     " status TEXT NOT NULL CHECK (status IN ('ok', 'failed')), cause TEXT, report TEXT,"
+     " started_ns INTEGER NOT NULL, finished_ns INTEGER NOT NULL, duration_s REAL NOT NULL)"),
+))
+# Every row is committed on its own and synced (FULL): the journal's durability is its point.
+PRAGMAS = db.Pragmas(synchronous="FULL", busy_timeout_s=30.0)
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,15 @@ class Journal:
         self.path = path
 
     @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        return db
+    def _connect(path: Path, digest: str) -> sqlite3.Connection:
+        if not digest.isalnum():
+            raise ValueError(f"plan digest must be hex, got {digest!r}")
+
+        def record_plan(conn: sqlite3.Connection) -> None:
+            conn.execute("INSERT INTO meta VALUES ('plan_digest', ?)", (digest,))
+
+        # A new journal gets its tables and its plan digest in one transaction, or nothing
+        return db.connect(path, SCHEMA, PRAGMAS, on_create=record_plan)
 
     @classmethod
     def create(cls, folder: Path, digest: str) -> Journal:
@@ -60,33 +67,22 @@ class Journal:
             raise UsageError(f"{folder} already holds a batch journal: pass --resume to "
                              "continue that batch, or choose another --out")
         folder.mkdir(parents=True, exist_ok=True)
-        db = cls._connect(path)
-        cls._initialise(db, digest)
-        return cls(db, path)
-
-    @staticmethod
-    def _initialise(db: sqlite3.Connection, digest: str) -> None:
-        if not digest.isalnum():
-            raise ValueError(f"plan digest must be hex, got {digest!r}")
-        # One transaction: a journal either has its tables and plan digest, or nothing.
-        db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} "
-                         f"INSERT INTO meta VALUES ('plan_digest', '{digest}'); COMMIT;")
+        return cls(cls._connect(path, digest), path)
 
     @classmethod
     def resume(cls, folder: Path, digest: str) -> Journal:
+        """Continue the journal in ``folder``; one killed before its first commit (no
+        tables yet: nothing ran) begins now, and none at all is created."""
         path = folder / JOURNAL_NAME
         if not path.is_file():  # killed before it began, or never started: begin now
             return cls.create(folder, digest)
-        db = cls._connect(path)
-        tables = db.execute("SELECT name FROM sqlite_master WHERE name = 'meta'").fetchall()
-        if not tables:  # killed before its first commit: nothing ran yet
-            cls._initialise(db, digest)
-        row = db.execute("SELECT value FROM meta WHERE name = 'plan_digest'").fetchone()
+        conn = cls._connect(path, digest)
+        row = conn.execute("SELECT value FROM meta WHERE name = 'plan_digest'").fetchone()
         if row is None or row[0] != digest:
-            db.close()
+            conn.close()
             raise UsageError(f"--resume: the plan differs from the one {folder} was started "
                              "with; resume with the same plan, or choose another --out")
-        return cls(db, path)
+        return cls(conn, path)
 
     def results(self) -> dict[str, JournalEntry]:
         rows = self._db.execute("SELECT key, status, cause, report, started_ns, finished_ns, "
