@@ -64,19 +64,21 @@ def _domain(values: Sequence[float]) -> tuple[float, float, bool]:
     return 0.0, _nice(hi * 1.08), False
 
 
-def _ticks(lo: float, hi: float, log: bool) -> list[float]:
+def _ticks(lo: float, hi: float, log: bool, count: int) -> list[float]:
     if log:
         decades = range(round(math.log10(lo)), round(math.log10(hi)) + 1)
-        steps = (1, 2, 5) if len(decades) <= 3 else (1,)
-        return [m * 10.0 ** d for d in decades for m in steps if m * 10.0 ** d <= hi * 1.0001]
-    step = _nice(hi / 5)
+        steps = (1, 2, 5) if len(decades) * 3 <= count else (1,)
+        ticks = [m * 10.0 ** d for d in decades for m in steps if m * 10.0 ** d <= hi * 1.0001]
+        return ticks if len(ticks) <= count else ticks[::2]
+    step = _nice(hi / count)
     return [i * step for i in range(int(round(hi / step)) + 1)]
 
 
 def dot_chart(title: str, rows: Sequence[Row], rate: bool,
-              reference: float | None = None) -> Chart:
+              reference: float | None = None, ticks: int = 5) -> Chart:
     """Place ``rows`` on one shared axis: logarithmic when they span more than 20x, else
-    linear from zero. ``rate``: the values are per second (else milliseconds)."""
+    linear from zero; about ``ticks`` labels. ``rate``: the values are per second (else
+    milliseconds)."""
     every = [v for r in rows for v in (r.value, r.low, r.high, *r.dots) if v is not None]
     lo, hi, log = _domain(every + ([reference] if reference else []))
 
@@ -92,7 +94,7 @@ def dot_chart(title: str, rows: Sequence[Row], rate: bool,
 
     placed = tuple(Placed(r, at(r.value) or 0.0, at(r.low), at(r.high),
                           tuple(a for d in r.dots if (a := at(d)) is not None)) for r in rows)
-    values = _ticks(lo, hi, log)
+    values = _ticks(lo, hi, log, ticks)
     ticks = tuple((at(t) or 0.0, units.tick(t, ms=not rate), i % 2 == 1 and i < len(values) - 1
                    and len(values) > 4) for i, t in enumerate(values))
     return Chart(title, placed, ticks, at(reference))

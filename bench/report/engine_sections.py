@@ -52,8 +52,9 @@ def scenario_lines(r: RunResult) -> list[str]:
 
 
 def detail_facts(r: RunResult) -> list[Fact]:
+    """How the run ended and what ran beside it (the scenario's own lines are apart:
+    :func:`scenario_lines`)."""
     facts = [f for f in (_interval(r),) if f is not None]
-    facts += [Fact(f"{r.scenario.capitalize()} figures", line) for line in scenario_lines(r)]
     if r.sustained:
         s = r.sustained
         facts.append(Fact("Sustained load", (

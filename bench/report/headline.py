@@ -137,9 +137,10 @@ def spread_text(headline: Headline, spread: Spread) -> str:
 
 
 def interval_text(headline: Headline, spread: Spread) -> str:
-    """The interval alone where it is the usual one (``4.10–5.30 ms``), with its basis
-    where it is not (``4.10–5.30 ms across 5 processes``), or why there is none."""
+    """Short: ``95% CI 4.10–5.30 ms`` for the usual within-process interval, the range and
+    its basis otherwise (``4.10–5.30 ms, 95% interval across 5 processes``), or why there
+    is none."""
     if spread.low is None or spread.high is None:
         return spread.basis
     text = spread_text(headline, spread).removeprefix(spread.basis).strip()
-    return text if spread.basis == WITHIN_PROCESS else f"{text} ({spread.basis})"
+    return f"95% CI {text}" if spread.basis == WITHIN_PROCESS else f"{text}, {spread.basis}"

@@ -78,6 +78,7 @@ def _result(v: ResultView) -> list[str]:
                      f"({_cell(v.interval_text)})")
     if v.reasons:
         lines.append(f"- **{v.status}**: {_cell('; '.join(v.reasons))}")
+    lines += [f"- {_cell(line)}" for line in v.scenario_lines]
     if v.latency:
         t = v.latency
         lines.append(f"- **{_cell(t.caption)}**: " + " · ".join(

@@ -7,7 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bench.report import units
-from bench.report.engine_sections import Table, detail_facts, latency_table, op_table
+from bench.report.engine_sections import (
+    Table,
+    detail_facts,
+    latency_table,
+    op_table,
+    scenario_lines,
+)
 from bench.report.facts import Fact, Shared, emulation_text, host_facts, result_facts, split_shared
 from bench.report.headline import (
     NO_SPREAD,
@@ -37,6 +43,7 @@ class ResultView:
     facts: tuple[Fact, ...]  # what this result does not share with every other
     latency: Table | None
     ops: Table | None
+    scenario_lines: tuple[str, ...] = ()  # the scenario's own (Scenario.section)
     reasons: tuple[str, ...] = ()  # why it failed or is invalid, in plain words
     variant: str = ""  # e.g. "pp16+tg16", "sustained 3 s": tells like workloads apart
 
@@ -146,7 +153,7 @@ def build(report: Report) -> ReportView:
         views.append(ResultView(
             index=i, r=r, status=status_of(r), headline=headline,
             spread=spread_of(r, headline) if headline else NO_SPREAD, facts=tuple(own[i]),
-            latency=latency_table(r), ops=op_table(r)))
+            latency=latency_table(r), ops=op_table(r), scenario_lines=tuple(scenario_lines(r))))
     views = _told_apart(views)
     items = attention(report.results)
     for a in items:
