@@ -20,7 +20,7 @@ def sig(x: float) -> str:
         return f"{x:.2f}"
     if a == 0:
         return "0"
-    return f"{x:.3g}"
+    return f"{x:#.3g}"
 
 
 def time_unit(ms: float) -> tuple[float, str]:
