@@ -170,3 +170,23 @@ def test_a_twenty_result_report_stays_under_one_and_a_half_megabytes(rich) -> No
     page = get_writer("html").render(rich.model_copy(update={"results": results}))
     assert len(results) == 20 and len(page) < 1.5 * 2**20
     assert build(rich.model_copy(update={"results": results})).counts.startswith("20 results")
+
+
+def test_process_repeats_render_as_dots_and_an_unstable_result_needs_attention(
+        rich, monkeypatch) -> None:
+    """The issue-14 display, fed through its one input (Spread) until results carry
+    process-level repeats: a dot per process, the interval across them, 'unstable'."""
+    import bench.report.page as page_module
+
+    def repeats(r, headline=None):
+        return process_spread((0.09, 0.1, 0.21), 0.085, 0.22, stable=False)
+
+    monkeypatch.setattr(page_module, "spread_of", repeats)
+    one = rich.model_copy(update={"results": rich.results[1:2]})  # tiny_mlp, valid
+    page = get_writer("html").render(one).decode()
+    assert page.count('class="proc"') == 2 * 3  # the summary chart and the result's own
+    assert "95% interval across 3 processes" in page
+    assert 'badge unstable">unstable' in page
+    assert "its 3 processes disagree on the headline: from 90.0 µs to 210 µs" in page
+    markdown = get_writer("md").render(one).decode()
+    assert "**valid** **unstable**" in markdown and "## Needs attention" in markdown

@@ -74,8 +74,8 @@ def _llm(view: ReportView) -> list[str]:
 def _result(v: ResultView) -> list[str]:
     lines = ["", f"### {_cell(v.r.model)} {_cell(v.r.scenario)} ({v.r.precision})", ""]
     if v.headline:
-        lines.append(f"- **{v.status}**; headline: {_cell(v.headline_text)} "
-                     f"({_cell(v.interval_text)})")
+        lines.append(f"- **{v.status}**{' **unstable**' if v.spread.unstable else ''}; "
+                     f"headline: {_cell(v.headline_text)} ({_cell(v.interval_text)})")
     if v.reasons:
         lines.append(f"- **{v.status}**: {_cell('; '.join(v.reasons))}")
     lines += [f"- {_cell(line)}" for line in v.scenario_lines]

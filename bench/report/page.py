@@ -144,6 +144,16 @@ def _told_apart(views: list[ResultView]) -> list[ResultView]:
     return views
 
 
+def _unstable(v: ResultView) -> Attention:
+    """A valid result whose fresh processes disagree on its headline (issue 14's verdict)."""
+    values = sorted(v.spread.per_process)
+    spread = (f": from {v.headline.text(values[0])} to {v.headline.text(values[-1])}"
+              if v.headline and values else "")
+    return Attention(v.index, v.r, "unstable",
+                     (f"its {units.plural(len(values), 'process')} disagree on the "
+                      f"headline{spread}",))
+
+
 def build(report: Report) -> ReportView:
     facts = [result_facts(r) + detail_facts(r) for r in report.results]
     shared, own = split_shared(facts)
@@ -155,7 +165,8 @@ def build(report: Report) -> ReportView:
             spread=spread_of(r, headline) if headline else NO_SPREAD, facts=tuple(own[i]),
             latency=latency_table(r), ops=op_table(r), scenario_lines=tuple(scenario_lines(r))))
     views = _told_apart(views)
-    items = attention(report.results)
+    items = attention(report.results) + [_unstable(v) for v in views
+                                         if v.status == "valid" and v.spread.unstable]
     for a in items:
         views[a.index] = replace(views[a.index], reasons=a.reasons)
     by_result = {id(v.r): v for v in views}
