@@ -72,7 +72,9 @@ def _llm(view: ReportView) -> list[str]:
 
 
 def _result(v: ResultView) -> list[str]:
-    lines = ["", f"### {_cell(v.r.model)} {_cell(v.r.scenario)} ({v.r.precision})", ""]
+    variant = f", {_cell(v.variant)}" if v.variant else ""
+    lines = ["", f"### {_cell(v.r.model)} {_cell(v.r.scenario)} ({v.r.precision}{variant})",
+             ""]
     if v.headline:
         lines.append(f"- **{v.status}**{' **unstable**' if v.spread.unstable else ''}; "
                      f"headline: {_cell(v.headline_text)} ({_cell(v.interval_text)})")
