@@ -96,7 +96,7 @@ def test_no_energy_source_is_reported_as_such_not_as_zero(
     assert energy.energy_per_inference_mj is None and energy.average_power_w is None
     assert "no RAPL" in (energy.reason or "") and "no battery" in (energy.reason or "")
     markdown = bench.report.get_writer("md").render(report).decode()
-    assert "energy not measured: no RAPL" in markdown
+    assert "**Energy**: not measured: no RAPL" in markdown
 
 
 def test_beside_uses_rapl_from_a_fake_root(rapl_tree: dict[str, Path]) -> None:

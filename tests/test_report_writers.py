@@ -94,9 +94,9 @@ def test_pytest_benchmark_compare_reads_our_file(report, tmp_path: Path) -> None
     assert "Failed to load" not in done.stdout + done.stderr
 
 
-def test_html_escapes_markup_and_inlines_one_plot_per_measured_result(report) -> None:
+def test_html_escapes_markup_and_inlines_three_plots_per_measured_result(report) -> None:
     page = get_writer("html").render(report).decode()
     assert "<script>" not in page
     assert "broken&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert page.count("<svg") == 3
+    assert page.count("<svg") == 3 * 3  # histogram, CDF, throughput over time
     assert "http://" not in _SVG.sub("", page) and "https://" not in _SVG.sub("", page)

@@ -1,29 +1,47 @@
-"""The Markdown sections of the measurement details: how each run ended and the interval
-reached, the scenario's own figures (each scenario renders its lines,
-``Scenario.section``), sustained load, CPU, roofline, output check, operator profile and
-LoadGen's verdict. Pure rendering of what the report holds."""
+"""The measurement details of one result, in words, for report.html and report.md: how the
+run ended and the interval reached, the scenario's own figures (each scenario renders its
+lines, ``Scenario.section``), sustained load, CPU, roofline, output check, LoadGen's verdict
+and the operator profile. Pure rendering of what the report holds."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bench.measure.scenarios import get_scenario, is_scenario
-from bench.report.escape import markdown as _cell
-from bench.result.models import Report, RunResult
+from bench.report import units
+from bench.report.facts import Fact
+from bench.result.models import RunResult
 
 
-def _ending(r: RunResult) -> str:
+@dataclass(frozen=True)
+class Table:
+    """A small table: a caption, its column headers and rows of text."""
+
+    caption: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric_from: int = 1  # columns from this one are numbers (right-aligned)
+
+
+def _interval(r: RunResult) -> Fact | None:
     es = r.early_stopping
-    text = f"ended by: {r.ended_by}"
     if es is None:
-        return text
-    if es.ci_low_ms is None or es.relative_half_width is None:
-        return text + f"; p{es.percentile:g} {es.value_ms:.4f} ms (too few samples for a CI)"
-    target = f", target ±{es.ci_target:.1%}" if es.ci_target is not None else ""
-    return (text + f"; p{es.percentile:g} {es.value_ms:.4f} ms, 95% CI "
-            f"[{es.ci_low_ms:.4f}, {es.ci_high_ms:.4f}] ms = ±{es.relative_half_width:.2%}"
-            f"{target}")
+        return None
+    label = "Early stopping" if es.ci_target is not None else "Interval"
+    unit = units.time_unit(es.value_ms)
+    text = f"p{es.percentile:g} {units.duration(es.value_ms, unit)}"
+    if es.ci_low_ms is None or es.ci_high_ms is None or es.relative_half_width is None:
+        text += ", too few samples for a confidence interval"
+    else:
+        text += (f", 95% CI {units.interval(es.ci_low_ms, es.ci_high_ms, unit)} "
+                 f"(±{units.percent(es.relative_half_width)})")
+    if es.ci_target is not None:
+        text += (f"; target ±{units.percent(es.ci_target)} "
+                 + ("reached" if es.reached else "not reached"))
+    return Fact(label, text)
 
 
-def _scenario(r: RunResult) -> list[str]:
+def scenario_lines(r: RunResult) -> list[str]:
     """The scenario's own lines; a scenario this process does not know (a plugin's, in a
     report from elsewhere) shows its named values as they are."""
     if is_scenario(r.scenario):
@@ -33,44 +51,60 @@ def _scenario(r: RunResult) -> list[str]:
     return []
 
 
-def _details(r: RunResult) -> list[str]:
-    lines = _scenario(r)
+def detail_facts(r: RunResult) -> list[Fact]:
+    """How the run ended and what ran beside it (the scenario's own lines are apart:
+    :func:`scenario_lines`)."""
+    facts = [f for f in (_interval(r),) if f is not None]
     if r.sustained:
-        s2 = r.sustained
-        lines.append(f"sustained: {len(s2.throughput_per_s)} windows of {s2.window_s:g} s, "
-                     f"stability {s2.stability:.3f}"
-                     + (" — THROTTLING" if s2.throttling else ""))
+        s = r.sustained
+        facts.append(Fact("Sustained load", (
+            f"{len(s.throughput_per_s)} windows of {units.seconds(s.window_s)}; slowest window "
+            f"{units.percent(s.stability)} of the fastest"
+            + ("; THROTTLING: the slowest window came last" if s.throttling else "")),
+            tuple(units.rate(v, "samples") for v in s.throughput_per_s)))
     if r.cpu:
-        lines.append(f"CPU: process {r.cpu.process_mean_pct:.0f}% of one core (peak "
-                     f"{r.cpu.process_peak_pct:.0f}%), machine {r.cpu.system_mean_pct:.0f}%")
+        c = r.cpu
+        facts.append(Fact("CPU use", f"this process {c.process_mean_pct:.0f}% of one core on "
+                                     f"average (peak {c.process_peak_pct:.0f}%); the whole "
+                                     f"machine {c.system_mean_pct:.0f}% busy"))
     if r.roofline:
-        lines.append(f"roofline: {r.roofline.flops_per_query / 1e9:.4f} GFLOP per query, "
-                     f"{r.roofline.gflops_per_s:.2f} GFLOP/s ({r.roofline.basis})")
+        f = r.roofline
+        facts.append(Fact("Roofline", f"{units.flops(f.flops_per_query)} per query, "
+                                      f"{units.flops(f.gflops_per_s * 1e9, per_s=True)} "
+                                      f"({f.basis})"))
     if r.conformance:
         c = r.conformance
         worst = max((o.max_rel_error or 0.0 for o in c.outputs), default=0.0)
-        lines.append(f"outputs vs fp32 reference: {'pass' if c.passed else 'FAIL'} "
-                     f"(worst max rel error {worst:.3g}, tolerance {c.rel_tolerance:g})")
+        facts.append(Fact("Outputs vs the fp32 reference", (
+            f"{'pass' if c.passed else 'FAIL'}: worst relative error {worst:.3g} "
+            f"(tolerance {c.rel_tolerance:g}) over {units.plural(len(c.outputs), 'output')}"),
+            tuple(f"{o.name}: {'pass' if o.passed else 'FAIL'}"
+                  + (f", {o.note}" if o.note else "") for o in c.outputs)))
     if r.loadgen:
-        lines.append(f"MLPerf LoadGen {r.loadgen.scenario}: "
-                     f"{'VALID' if r.loadgen.valid else 'INVALID'} (logs: {r.loadgen.log_dir})")
-    return lines
+        g = r.loadgen
+        facts.append(Fact("MLPerf LoadGen", f"{g.scenario}: {'VALID' if g.valid else 'INVALID'}"
+                                            f" (logs in {g.log_dir})",
+                          tuple(f"{k}: {v}" for k, v in g.summary.items())))
+    return facts
 
 
-def render_sections(report: Report) -> list[str]:
-    lines: list[str] = []
-    for r in report.results:
-        if r.status != "ok":
-            continue
-        lines += ["", f"### {_cell(r.model)} {_cell(r.scenario)}", "",
-                  f"- headline: {_cell(r.headline or 'p90 latency')}; {_cell(_ending(r))}"]
-        lines += [f"- {_cell(line)}" for line in _details(r)]
-        if r.op_profile:
-            p = r.op_profile
-            lines += ["", f"Top operators ({p.runs} profiled runs, trace "
-                          f"`{_cell(p.trace_file)}`, open in https://ui.perfetto.dev):", "",
-                      "| node | op type | provider | calls | total ms | % of run |",
-                      "|---|---|---|---|---|---|"]
-            lines += [f"| {_cell(o.node)} | {_cell(o.op_type)} | {_cell(o.provider)} | "
-                      f"{o.calls} | {o.total_ms:.3f} | {o.percent_of_run:.1f} |" for o in p.top]
-    return ["", "## Early stopping and measurement details", *lines] if lines else []
+def op_table(r: RunResult) -> Table | None:
+    p = r.op_profile
+    if p is None:
+        return None
+    return Table(
+        f"Top operators ({units.plural(p.runs, 'profiled run')}; trace {p.trace_file}, "
+        "open it in https://ui.perfetto.dev)",
+        ("node", "op type", "provider", "calls", "total", "% of run"),
+        tuple((o.node, o.op_type, o.provider, f"{o.calls:,}", units.duration(o.total_ms),
+               f"{o.percent_of_run:.1f}") for o in p.top), numeric_from=3)
+
+
+def latency_table(r: RunResult) -> Table | None:
+    lat = r.latency_ms
+    if lat is None:
+        return None
+    values = (lat.min, lat.p50, lat.p90, lat.p95, lat.p99, lat.max, lat.mean, lat.std)
+    return Table(f"Latency ({r.percentile_method} percentiles)",
+                 ("min", "p50", "p90", "p95", "p99", "max", "mean", "std"),
+                 (tuple(units.duration(v) for v in values),), numeric_from=0)

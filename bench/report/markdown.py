@@ -1,101 +1,107 @@
-"""``report.md``: the summary for people and pull-request comments."""
+"""``report.md``: the summary for people and pull-request comments. The same view as
+report.html (``bench.report.page``), in Markdown; every cell goes through the one Markdown
+escape."""
 
 from __future__ import annotations
 
-from bench.report.engine_sections import render_sections
+from collections.abc import Sequence
+
+from bench.report import units
+from bench.report.engine_sections import Table
 from bench.report.escape import markdown as _cell
+from bench.report.facts import Fact
+from bench.report.page import LLM_HEADERS, SUMMARY_HEADERS, ReportView, ResultView, build
 from bench.report.registry import register_writer
-from bench.report.table import HEADERS, result_row
 from bench.result.models import Report
 
-
-def _details(report: Report) -> list[str]:
-    lines = ["", "## Details", "",
-             "| model | provider | inputs | ended by | session create ms | first inference ms |"
-             " model sha256 |", "|---|---|---|---|---|---|---|"]
-    for r in report.results:
-        shapes = ", ".join(f"{k}={'x'.join(map(str, v)) or 'scalar'}"
-                           for k, v in r.input_shapes.items())
-        cold = r.cold_start
-        lines.append(" | ".join((
-            f"| {_cell(r.model)}", r.provider, _cell(shapes), _cell(r.ended_by or "-"),
-            f"{cold.session_create_ms:.2f}" if cold else "-",
-            f"{cold.first_inference_ms:.2f}" if cold else "-",
-            f"`{r.model_sha256[:16]}`")) + " |")
-    return lines
+FOOTER = ("Latency percentiles use the nearest-rank definition; cold start (session creation "
+          "and first inference) and warm-up are measured apart from the steady-state run. "
+          "Intervals are 95% confidence intervals within one process unless they say "
+          "otherwise.")
 
 
-def _emulation_lines(report: Report) -> list[str]:
-    e = report.emulation
-    if e is None:
-        return []
-    memory = f"{e.memory_limit_bytes / 2**20:.0f} MiB" if e.memory_limit_bytes else "no cap"
-    return [f"- **emulated** on this host: cores {e.cores or 'all'}, memory {memory}, "
-            f"threads {e.threads or 'default'}"]
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    return ["| " + " | ".join(_cell(h) for h in headers) + " |", "|" + "---|" * len(headers),
+            *("| " + " | ".join(_cell(c) for c in row) + " |" for row in rows)]
 
 
-def fallback_lines(report: Report) -> list[str]:
-    """Execution providers that were asked for and not used (profile ``fallback: allow``)."""
-    notes = [f"- **{_cell(r.model)}**: {_cell(line)}" for r in report.results
-             if r.execution is not None for line in r.execution.fallbacks]
-    notes += [f"- **{_cell(r.model)}**: nodes off the first provider: "
-              f"{_cell(', '.join(r.execution.cpu_nodes))}" for r in report.results
-              if r.execution is not None and r.execution.cpu_nodes]
-    return ["", "## Execution provider fallback", "", *notes] if notes else []
+def _fact(f: Fact, scope: str = "") -> str:
+    folded = f": {', '.join(f.folded)}" if f.folded else ""
+    return f"- **{_cell(f.label)}**{scope}: {_cell(f.text)}{_cell(folded)}"
 
 
-def energy_lines(report: Report) -> list[str]:
-    """The energy section: figures where a source was read, the reason where not."""
-    rows = [(r, r.energy) for r in report.results if r.energy is not None]
-    if not rows:
-        return []
-    lines = ["", "## Energy", ""]
-    for r, e in rows:
-        if e.available:
-            lines.append(f"- **{_cell(r.model)}** ({e.source}): {e.average_power_w:.2f} W "
-                         f"average, {e.energy_per_inference_mj:.3f} mJ per inference, "
-                         f"{e.inferences_per_joule:.1f} inferences per joule "
-                         f"({e.inferences} inferences in {e.window_s:.1f} s)")
-        else:
-            lines.append(f"- **{_cell(r.model)}**: energy not measured: {_cell(e.reason or '')}")
-    return lines
+def _small(t: Table) -> list[str]:
+    return ["", f"{_cell(t.caption)}:", "", *table(t.headers, t.rows)]
 
 
-@register_writer("md", "report.md")
-def render_markdown(report: Report) -> bytes:
-    host = report.host
+def _header(view: ReportView) -> list[str]:
+    report, host = view.report, view.report.host
     lines = [
-        f"# edgebench report {report.run_id}",
-        "",
+        f"# edgebench report {_cell(report.run_id)}", "",
         f"- device profile: **{_cell(report.device.name)}** ({report.device.category}, "
         f"{_cell(report.device.profile)})",
         f"- host: {_cell(host.cpu_model)}, {host.logical_cores} logical / "
-        f"{host.physical_cores or '?'} physical cores, {host.memory_bytes / 2**30:.1f} GiB, "
+        f"{host.physical_cores or '?'} physical cores, {units.size(host.memory_bytes)}, "
         f"{_cell(host.os)} {host.machine}",
         f"- runtime: onnxruntime {host.onnxruntime} ({', '.join(host.providers)}), "
         f"Python {host.python}, edgebench {report.harness.version}",
         f"- created: {report.created_at}; schema {report.schema_version}"
         + (f"; content hash `{report.content_hash}`" if report.content_hash else ""),
-        *_emulation_lines(report),
-        "",
-        "| " + " | ".join(HEADERS) + " |",
-        "|" + "---|" * len(HEADERS),
     ]
-    lines += ["| " + " | ".join(_cell(c) for c in result_row(r)) + " |" for r in report.results]
-    notes = []
-    for r in report.results:
-        if r.error:
-            notes.append(f"- **{_cell(r.model)}** failed: {_cell(r.error)}")
-        for reason in r.invalid_reasons if r.status == "ok" else []:
-            notes.append(f"- **{_cell(r.model)}** invalid: {_cell(reason)}")
-    if notes:
-        lines += ["", "## Validity", "", *notes]
-    lines += _details(report)
-    lines += fallback_lines(report) + energy_lines(report) + render_sections(report)
-    lines += [
-        "",
-        "Latency percentiles use the nearest-rank definition; cold start (session creation "
-        "and first inference) and warm-up are measured apart from the steady-state run.",
-        "",
-    ]
+    if view.emulation:
+        lines.append(f"- **emulated** {_cell(view.emulation)}")
+    return [*lines, f"- {view.counts}"]
+
+
+def _attention(view: ReportView) -> list[str]:
+    if not view.attention:
+        return []
+    lines = ["", "## Needs attention", ""]
+    for a in view.attention:
+        r = a.result
+        lines.append(f"- **{_cell(r.model)}** ({r.precision}, {_cell(r.scenario)}) "
+                     f"**{a.status}**: {_cell('; '.join(a.reasons))}")
+    return lines
+
+
+def _llm(view: ReportView) -> list[str]:
+    if not view.llm:
+        return []
+    lines = ["", "## LLM token generation", "", *table(LLM_HEADERS, [r.cells for r in view.llm])]
+    return lines + ["", *(f"- {_cell(note)}" for note in view.llm_notes)]
+
+
+def _result(v: ResultView) -> list[str]:
+    variant = f", {_cell(v.variant)}" if v.variant else ""
+    lines = ["", f"### {_cell(v.r.model)} {_cell(v.r.scenario)} ({v.r.precision}{variant})",
+             ""]
+    if v.headline:
+        lines.append(f"- **{v.status}**{' **unstable**' if v.spread.unstable else ''}; "
+                     f"headline: {_cell(v.headline_text)} ({_cell(v.interval_text)})")
+    if v.reasons:
+        lines.append(f"- **{v.status}**: {_cell('; '.join(v.reasons))}")
+    lines += [f"- {_cell(line)}" for line in v.scenario_lines]
+    if v.latency:
+        t = v.latency
+        lines.append(f"- **{_cell(t.caption)}**: " + " · ".join(
+            f"{h} {c}" for h, c in zip(t.headers, t.rows[0])))
+    lines += [_fact(f) for f in v.facts]
+    return lines + (_small(v.ops) if v.ops else [])
+
+
+@register_writer("md", "report.md")
+def render_markdown(report: Report) -> bytes:
+    view = build(report)
+    lines = _header(view) + _attention(view)
+    lines += ["", "## Summary", "", *table(SUMMARY_HEADERS, [v.summary_row for v in view.results])]
+    if view.shared:
+        lines += ["", "## Common to every result", "",
+                  *(_fact(s.fact, f" ({s.scope})" if s.count < s.total else "")
+                    for s in view.shared)]
+    lines += _llm(view)
+    if view.results:
+        lines += ["", "## Results"]
+        for v in view.results:
+            lines += _result(v)
+    lines += ["", "## Host", "", *(_fact(f) for f in view.host), "", FOOTER, ""]
     return "\n".join(lines).encode()

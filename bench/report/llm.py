@@ -1,0 +1,89 @@
+"""LLM results as the pages show them: one :class:`LlmFigures` per result, whatever record
+of the report holds it.
+
+A record of LLM figures (today ``token_generation``; an llm-server scenario or a
+llama-bench-style sweep adds its own) becomes readable by registering one reader here::
+
+    @reads("llm_server")
+    def _llm_server(r: RunResult) -> LlmFigures | None: ...
+
+and the LLM section of report.html and report.md, the headline and the tokens/s-per-prompt
+chart pick it up. Pure functions over values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bench.result.models import RunResult
+
+Reader = Callable[[RunResult], "LlmFigures | None"]
+
+
+@dataclass(frozen=True)
+class LlmFigures:
+    """What an LLM result shows: time to first token and time per output token as
+    distributions (ns, one value per generation or step), tokens/s, and the settings that
+    name the workload (llama-bench's ``pp``/``tg`` lengths)."""
+
+    kind: str  # "token generation"
+    prompt_length: int
+    new_tokens: int | None
+    ttft_ns: tuple[int, ...]  # time to first token, one per request or generation
+    tpot_ns: tuple[int, ...]  # time per output token, one per decode step
+    tokens_per_s: float  # the decode rate the result is judged by
+    ttft_ms: float  # the TTFT figure the result states
+    tpot_ms: float  # the TPOT figure the result states
+    count: int  # generations or requests
+    ttft_stat: str = "median"  # which statistic ttft_ms is
+    tpot_stat: str = "mean"
+    notes: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """llama-bench's naming: ``pp16+tg32``."""
+        return f"pp{self.prompt_length}" + (f"+tg{self.new_tokens}" if self.new_tokens else "")
+
+
+_READERS: dict[str, Reader] = {}
+
+
+def reads(field: str) -> Callable[[Reader], Reader]:
+    """Register the reader of one RunResult field of LLM figures; a duplicate raises."""
+
+    def decorate(reader: Reader) -> Reader:
+        if field in _READERS:
+            raise ValueError(f"an LLM figures reader for {field!r} is already registered")
+        _READERS[field] = reader
+        return reader
+
+    return decorate
+
+
+def llm_figures(r: RunResult) -> LlmFigures | None:
+    """The LLM figures of ``r``, from the first registered record it holds."""
+    for field, reader in _READERS.items():
+        if getattr(r, field, None) is not None:
+            figures = reader(r)
+            if figures is not None:
+                return figures
+    return None
+
+
+def llm_results(results: Sequence[RunResult]) -> list[tuple[RunResult, LlmFigures]]:
+    return [(r, f) for r in results if r.status == "ok" and (f := llm_figures(r)) is not None]
+
+
+@reads("token_generation")
+def _token_generation(r: RunResult) -> LlmFigures | None:
+    t = r.token_generation
+    if t is None:
+        return None
+    return LlmFigures(
+        kind="token generation", prompt_length=t.prompt_length, new_tokens=t.new_tokens,
+        ttft_ns=tuple(t.prefill_samples_ns), tpot_ns=tuple(r.samples_ns),
+        tokens_per_s=t.decode_tokens_per_s, ttft_ms=t.time_to_first_token_ms,
+        tpot_ms=t.time_per_output_token_ms, count=t.generations,
+        notes=("time to first token: the prefill run(), median over generations; time per "
+               "output token: one decode run(), mean",))
