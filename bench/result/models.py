@@ -15,9 +15,11 @@ from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from bench.result.base import Record
 from bench.result.figures import (
+    ColdStart,
     Conformance,
     CpuUsage,
     EarlyStopping,
+    LatencyMs,
     LoadgenResult,
     MultiStreamFigures,
     OfflineFigures,
@@ -36,24 +38,15 @@ from bench.result.machine import (  # noqa: F401  (part of the report's models)
     Harness,
     HostInfo,
 )
+from bench.result.processes import (
+    DoctorFinding,
+    HeadlineInterval,
+    ProcessLevel,
+    Stability,
+    ThreadsTrial,
+)
 
-SCHEMA_VERSION = "1.2.0"
-
-
-class LatencyMs(Record):
-    min: float
-    mean: float
-    p50: float
-    p90: float
-    p95: float
-    p99: float
-    max: float
-    std: float = Field(description="sample standard deviation (divisor n - 1); 0 for n = 1")
-
-
-class ColdStart(Record):
-    session_create_ms: float = Field(description="InferenceSession construction")
-    first_inference_ms: float = Field(description="the first run() after creation")
+SCHEMA_VERSION = "1.3.0"
 
 
 class Memory(Record):
@@ -95,6 +88,7 @@ class ResultSettings(Record):
         if data.get("backend", "") is None:
             del data["backend"]
         return data
+    repeats: int | None = Field(None, description="fresh processes (added in 1.3.0)")
 
 
 class Execution(Record):
@@ -204,6 +198,16 @@ class RunResult(Record):
     warnings: list[RunWarning] = Field(default_factory=list)
     defaulted_dims: list[DefaultedDim] = Field(
         default_factory=list, description="a leading batch dim nobody set runs at 1")
+    # The process level (added in 1.3.0).
+    interval: HeadlineInterval | None = Field(
+        None, description="the 95% interval the report states for the headline")
+    stability: Stability | None = Field(None, description="whether the fresh processes "
+                                                          "agree (--repeats N)")
+    processes: ProcessLevel | None = Field(
+        None, description="each fresh process; with it, latency_ms holds the median over "
+                          "processes of each process's own figure (min and max: over all)")
+    threads_trial: ThreadsTrial | None = Field(None, description="--threads auto")
+
 
 
 class Signature(Record):
@@ -224,6 +228,9 @@ class Report(Record):
     results: list[RunResult]
     emulation: Emulation | None = Field(None, description="set when the run emulated a "
                                                           "smaller device (--emulate)")
+    doctor: list[DoctorFinding] | None = Field(
+        None, description="what edgebench doctor found on the host during the run (added "
+                          "in 1.3.0)")
     content_hash: str | None = Field(
         None, description="'sha256:<hex>' over the canonical JSON of the content, filled on "
                           "write and checked on read (added in 1.1.0)")
