@@ -36,14 +36,11 @@ def _processes(r: RunResult) -> list[str]:
         stab.verdict if stab else "unknown")
     lines = ["", f"### {_cell(r.model)} {_cell(r.scenario)}: {level.repeats} fresh processes, "
                  f"{verdict}", ""]
-    if r.interval is not None:
-        lines.append(f"- headline {_cell(r.interval.field)}: {_cell(interval_text(r.interval))}")
+    if r.interval is not None:  # the interval and the verdict are in the result's facts
         if r.interval.mean_ci_low is not None and r.interval.mean_ci_high is not None:
             lines.append(f"- 95% confidence interval of the true value (not where a re-run "
                          f"falls): [{r.interval.mean_ci_low:.4g}, "
                          f"{r.interval.mean_ci_high:.4g}]")
-    if stab is not None:
-        lines.append(f"- stability: **{stab.verdict}**: {_cell(stab.reason)}")
     lines.append(f"- each process: {level.per_process_duration_s:.3g} s and at least "
                  f"{level.per_process_min_queries} queries, one after another")
     lines += ["", "| process | pid | status | headline | ± within | queries | detail |",
