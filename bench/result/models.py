@@ -80,6 +80,9 @@ class ResultSettings(Record):
         None, description="who issued the queries: edgebench's own scenario ('native') or "
                           "MLPerf LoadGen ('mlperf', --loadgen); None before 1.2.0")
 
+    repeats: int | None = Field(None, description="fresh processes (added in 1.3.0)")
+
+    # Any: pydantic's serializer hands the dumped JSON object (the serialisation edge).
     @model_serializer(mode="wrap")
     def _leave_out_unrecorded(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """A field added in a minor version is left out while unset (None), so a report
@@ -88,7 +91,6 @@ class ResultSettings(Record):
         if data.get("backend", "") is None:
             del data["backend"]
         return data
-    repeats: int | None = Field(None, description="fresh processes (added in 1.3.0)")
 
 
 class Execution(Record):
