@@ -4,6 +4,7 @@ the default test run; run it on a quiet machine:
     python benchmarks/calibration.py            # every figure (about 45 minutes on 2 cores)
     python benchmarks/calibration.py --quick    # 4 invocations a model: a smoke run
     python benchmarks/calibration.py coverage cost   # a subset
+    python benchmarks/calibration.py --invocations 10   # fewer invocations a model
 
 Figures and their bars (each printed, all written to benchmarks/calibration.json):
   coverage     20 invocations of `edgebench run MODEL` at default settings, for a ~1 ms CNN
@@ -347,9 +348,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checks", nargs="*", choices=[[], *checks], default=[])
     parser.add_argument("--quick", action="store_true", help="4 invocations, 2 trials")
+    parser.add_argument("--invocations", type=int, metavar="N",
+                        help=f"invocations a model for coverage and control [{N}]")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/calibration.json"))
     args = parser.parse_args()
     n, trials = (4, 2) if args.quick else (N, 10)
+    n = args.invocations or n
     os.environ.pop("EDGEBENCH_REPEATS", None)  # the defaults are what is measured
     print(f"load average before: {os.getloadavg()}", flush=True)
     results: dict[str, Any] = {"quick": args.quick, "host": host.fingerprint().model_dump(),
