@@ -41,7 +41,9 @@ class RateTrial(Figures):
     ttft_p99_ms: float
     tpot_p99_ms: float
     goodput: float = Field(description="good requests per second")
-    valid: bool = Field(description="p99 TTFT and p99 TPOT within the SLO")
+    kept_up: bool = Field(description="in the second half of the arrivals, completions kept "
+                                      "up with arrivals (90 %): no growing queue")
+    valid: bool = Field(description="p99 TTFT and p99 TPOT within the SLO, and kept up")
 
 
 class LlmServerFigures(Figures):

@@ -82,3 +82,17 @@ def good(lat: Latencies, slo_ttft_ms: float, slo_tpot_ms: float) -> int:
 def meets_slo(lat: Latencies, slo_ttft_ms: float, slo_tpot_ms: float) -> bool:
     """MLPerf's rule: p99 TTFT and p99 TPOT both within the SLO (False for no requests)."""
     return (p99_ms(lat.ttft_ns) <= slo_ttft_ms) and (p99_ms(lat.tpot_ns) <= slo_tpot_ms)
+
+
+def kept_up(requests: Sequence[RequestTimes], share: float) -> bool:
+    """Whether an open-loop run kept up with its arrivals: in the second half of the
+    arrival span, the requests completed are at least ``share`` of those that arrived. A
+    stable server completes about what arrives (shifted by one latency); an overloaded one
+    completes at its capacity while its queue grows, whatever the SLO says."""
+    if not requests:
+        return False
+    last = max(r.arrival_ns for r in requests)
+    half = last / 2
+    arrived = sum(1 for r in requests if half < r.arrival_ns <= last)
+    completed = sum(1 for r in requests if half < r.tokens_ns[-1] <= last)
+    return completed >= share * arrived

@@ -8,9 +8,16 @@ from collections.abc import Sequence
 from bench.measure.scenarios.llm_load import Slo
 from bench.measure.scenarios.llm_serve import Load, Served
 from bench.result.llm_server import LlmServerFigures, Percentiles, RateTrial
-from bench.stats.serving import Distribution, distribution_ms, good, latencies, meets_slo
+from bench.stats.serving import (
+    Distribution,
+    distribution_ms,
+    good,
+    kept_up,
+    latencies,
+    meets_slo,
+)
 
-KEEPS_UP = 0.9  # a search trial keeps up when it completes this share of its offered rate
+KEEPS_UP = 0.9  # a search trial keeps up when it completes this share of what arrives
 
 
 def _percentiles(d: Distribution) -> Percentiles:
@@ -44,14 +51,17 @@ def figures_of(served: Served, load: Load, slo: Slo, rate: float | None, concurr
         tpot_samples_ns=lat.tpot_ns.tolist(), search=list(search))
 
 
-def trial_of(f: LlmServerFigures) -> RateTrial:
-    """A search trial: valid when the SLO holds at p99 and the trial kept up with its load
-    (a backlog drains after the last arrival, so the achieved rate falls behind)."""
-    offered = f.offered_rate or f.target_rate or 0.0
-    kept_up = f.achieved_rate >= KEEPS_UP * offered
+def trial_of(served: Served, load: Load, slo: Slo, rate: float,
+             concurrency: int) -> RateTrial:
+    """A search trial: valid when the SLO holds at p99, nothing was abandoned, and the
+    trial kept up with its arrivals (``bench.stats.serving.kept_up``): a short trial can
+    meet a lenient SLO while its queue grows."""
+    f = figures_of(served, load, slo, rate, concurrency)
+    steady = kept_up(served.requests, KEEPS_UP)
     return RateTrial(target_rate=f.target_rate or 0.0, achieved_rate=f.achieved_rate,
                      requests=f.requests, ttft_p99_ms=f.ttft_ms.p99, tpot_p99_ms=f.tpot_ms.p99,
-                     goodput=f.goodput, valid=f.meets_slo and f.abandoned == 0 and kept_up)
+                     goodput=f.goodput, kept_up=steady,
+                     valid=f.meets_slo and f.abandoned == 0 and steady)
 
 
 def reasons(f: LlmServerFigures) -> list[str]:
@@ -69,7 +79,7 @@ def reasons(f: LlmServerFigures) -> list[str]:
 def lines(f: LlmServerFigures) -> list[str]:
     """The scenario's lines in report.md and after ``edgebench run``'s table."""
     if f.mode == "poisson":
-        load = (f"Poisson arrivals at {f.target_rate:g} requests/s (offered "
+        load = (f"Poisson arrivals at {f.target_rate:.2f} requests/s (offered "
                 f"{f.offered_rate or 0:.2f}, achieved {f.achieved_rate:.2f} requests/s)")
     else:
         load = f"closed loop, achieved {f.achieved_rate:.2f} requests/s"

@@ -6,17 +6,19 @@ by that many generator threads on one session, each with its own KV cache, batch
 (``llm_serve``). Per request: TTFT, TPOT, ITL and end-to-end latency; per run: request
 throughput, output tokens/s and goodput under ``--slo`` (``bench/result/llm_server.py``).
 
-The measured samples are the requests' end-to-end latencies (``min_queries`` counts
-requests). Headline: output tokens/s. Valid only when p99 TTFT and p99 TPOT meet the SLO
-(MLPerf Inference's LLM server rule; its llama3.1-8b constraints, TTFT 2 s and TPOT 100 ms,
-are the default SLO).
+The measured samples are the requests' end-to-end latencies. A run serves at least 662
+requests (MLPerf early stopping's fewest for a p99 claim; more with ``min_queries``), unless
+``max_duration`` ends it first. Headline: output tokens/s. Valid only when p99 TTFT and p99
+TPOT meet the SLO (MLPerf Inference's LLM server rule; its llama3.1-8b constraints, TTFT 2 s
+and TPOT 100 ms, are the default SLO).
 
 ``--find-max-rate`` searches the highest valid rate the way ``--find-max-qps`` does for the
 server scenario: it starts at the rate the generators sustain at the warm-up's latency,
 doubles while a short trial is valid, then bisects, for ``SEARCH_STEPS`` trials; a trial
-is valid when the SLO holds at p99 and it kept up with its load (``llm_figures.trial_of``).
-Each trial runs for a tenth of the min duration, at least 0.5 s and 20 warm-up requests'
-time; the full run then uses the rate found. The report lists every trial.
+is valid when the SLO holds at p99 and it kept up with its arrivals (``llm_figures.trial_of``).
+A trial lasts about ``TRIAL_REQUESTS`` arrivals, at least 0.5 s and a tenth of the min
+duration, at most the min duration (1 s at least); the full run then uses the rate found.
+The report lists every trial.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from bench.measure.scenarios.llm_load import (
 from bench.measure.scenarios.llm_serve import Load, serve, warm_up
 from bench.measure.scenarios.registry import register
 from bench.result.llm_server import LlmServerFigures, RateTrial
+from bench.stats.summary import MIN_QUERIES_FOR_PERCENTILE
 
 if TYPE_CHECKING:
     from bench.result.models import RunResult
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
 
 DEFAULT_CONCURRENCY = 4
 SEARCH_STEPS = 7
+TRIAL_REQUESTS = 100  # a search trial's length: about this many arrivals
 _PAST = re.compile(r"^past_key_values\.\d+\.(key|value)$")
 
 
@@ -68,16 +72,16 @@ def find_max_rate(gen: Generator, load: Load, settings: RunSettings, concurrency
                   slo: Slo, warmup: Sequence[int]) -> tuple[float, list[RateTrial]]:
     """Double, then bisect, the arrival rate for the highest valid one (module docstring)."""
     typical_s = float(np.median(warmup)) / 1e9 if warmup else 0.01
-    trial_s = max(0.5, limits(settings)[0] / 10, 20 * typical_s)
-    trial = settings.model_copy(update={
-        "duration_s": trial_s, "max_duration_s": trial_s * 3, "min_queries": 1,
-        "ci_target": None, "sustained_s": None})
+    min_s = limits(settings)[0]
     low, high = 0.0, concurrency / max(typical_s, 1e-6)
     rate, growing, search = high, True, []
     for _ in range(SEARCH_STEPS):
+        trial_s = min(max(0.5, min_s / 10, TRIAL_REQUESTS / rate), max(1.0, min_s))
+        trial = settings.model_copy(update={
+            "duration_s": trial_s, "max_duration_s": trial_s * 3, "min_queries": 1,
+            "ci_target": None, "sustained_s": None})
         served = serve(gen, load, trial, rate, concurrency)
-        step = llm_figures.trial_of(llm_figures.figures_of(served, load, slo, rate,
-                                                           concurrency))
+        step = llm_figures.trial_of(served, load, slo, rate, concurrency)
         search.append(step)
         if step.valid:
             low = rate
@@ -122,7 +126,9 @@ class LlmServer(Scenario):
         rate, search = settings.request_rate, []
         if settings.find_max_rate:
             rate, search = find_max_rate(gen, load, settings, concurrency, slo, warmup)
-        served = serve(gen, load, settings, rate, concurrency, tick)
+        least = max(settings.min_queries, MIN_QUERIES_FOR_PERCENTILE[99])
+        served = serve(gen, load, settings.model_copy(update={"min_queries": least}), rate,
+                       concurrency, tick)
         figures = llm_figures.figures_of(served, load, slo, rate, concurrency, search)
         return Measurement(
             samples_ns=served.e2e_ns, warmup_samples_ns=warmup, duration_ns=served.duration_ns,
