@@ -267,3 +267,14 @@ def test_a_dry_run_plan_includes_the_llm_workloads(tmp_path: Path) -> None:
     full.write_text("name: full\nprofiles: [ai-pc]\n")
     assert "ai-pc/llm_decoder_1b/fp32/token-generation/1" in [r.key for r in
                                                                dry_run(full).runs]
+
+
+def test_a_generator_that_fails_fails_the_run_with_onnxruntime_s_error(tmp_path: Path) -> None:
+    """A prompt past llm_decoder_tiny's 512 positions: onnxruntime refuses the rotary
+    table's Gather inside a generator thread (no warm-up), and the run is a failed result
+    with that error, not a short run that looks fine."""
+    settings = RunSettings(scenario="llm-server", prompt_tokens="600", output_tokens="2",
+                           duration_s=0.1, min_queries=5, max_duration_s=5.0, warmup=0)
+    r = bench.run(["llm_decoder_tiny"], settings=settings, artifacts=tmp_path).results[0]
+    assert r.status == "failed" and r.llm_server is None
+    assert "out of data bounds" in (r.error or "")

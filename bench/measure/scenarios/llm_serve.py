@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from bench.spec import RunSettings
 
 
+HALTED = "a generator failed"
+
+
 @dataclass(frozen=True)
 class Load:
     prompt: LengthSpec
@@ -82,6 +85,7 @@ def serve(gen: Generator, load: Load, settings: RunSettings, rate: float | None,
     served: list[RequestTimes] = []
     abandon = threading.Event()
     abandoned = [0]
+    failed: list[BaseException] = []  # a generator's error, raised again by the caller
     lock = threading.Lock()
 
     def worker() -> None:
@@ -92,8 +96,14 @@ def serve(gen: Generator, load: Load, settings: RunSettings, rate: float | None,
                     abandoned[0] += 1
                 continue
             times = np.zeros(req.output_tokens, dtype=np.int64)
-            gen.generate(gen.prompt(req.prompt_tokens, req.index), req.output_tokens, times)
-            served.append(RequestTimes(arrival, tuple(times.tolist()), req.prompt_tokens))
+            try:
+                gen.generate(gen.prompt(req.prompt_tokens, req.index), req.output_tokens,
+                             times)
+            except BaseException as exc:  # noqa: BLE001  (onnxruntime's, raised below)
+                failed.append(exc)
+                abandon.set()
+            else:
+                served.append(RequestTimes(arrival, tuple(times.tolist()), req.prompt_tokens))
             completions.put(1)
 
     def e2e() -> np.ndarray:
@@ -111,10 +121,11 @@ def serve(gen: Generator, load: Load, settings: RunSettings, rate: float | None,
         stopper = Stopper(settings, start, 99.0, tick)
         if rate is None:
             issued, last_arrival, ended_by = _closed(jobs, completions, source, stopper,
-                                                     concurrency, lambda: len(served), e2e)
+                                                     concurrency, abandon, lambda: len(served),
+                                                     e2e)
         else:
             issued, last_arrival, ended_by = _open(jobs, source, arrivals(rate, load.seed, start),
-                                                   stopper, lambda: len(served), e2e)
+                                                   stopper, abandon, lambda: len(served), e2e)
         for _ in threads:
             jobs.put(None)
         for t in threads:
@@ -126,6 +137,8 @@ def serve(gen: Generator, load: Load, settings: RunSettings, rate: float | None,
     finally:
         if gc_was_enabled:
             gc.enable()
+    if failed:
+        raise failed[0]
     done = sorted(served, key=lambda r: r.tokens_ns[-1])
     rebased = tuple(RequestTimes(r.arrival_ns - start, tuple(x - start for x in r.tokens_ns),
                                  r.prompt_tokens) for r in done)
@@ -135,29 +148,30 @@ def serve(gen: Generator, load: Load, settings: RunSettings, rate: float | None,
     values = e2e()
     return Served(requests=rebased, issued=issued, abandoned=abandoned[0],
                   duration_ns=duration, offered_rate=offered, ended_by=ended_by,
-                  ci=stopper.final_ci(np.sort(values), len(values)))
+                  ci=stopper.final_ci(values, len(values)))
 
 
 def _open(jobs: queue.Queue[tuple[Request, int] | None], source: Iterator[Request],
-          schedule: Iterator[int], stopper: Stopper, count: Callable[[], int],
-          samples: Callable[[], np.ndarray]) -> tuple[int, int, str]:
-    """Issue each request at its Poisson arrival time."""
-    sleeper = threading.Event()  # never set: wait(timeout) is an interruptible sleep
+          schedule: Iterator[int], stopper: Stopper, halt: threading.Event,
+          count: Callable[[], int], samples: Callable[[], np.ndarray]) -> tuple[int, int, str]:
+    """Issue each request at its Poisson arrival time (until ``halt``: a generator failed,
+    and is set, so the sleep ends at once)."""
     issued, last = 0, stopper.start
     for req, arrival in zip(source, schedule):
         now = perf_counter_ns()
-        ended_by = stopper.check(now, count(), samples)
+        ended_by = HALTED if halt.is_set() else stopper.check(now, count(), samples)
         if ended_by is not None:
             return issued, last, ended_by
         if arrival > now:
-            sleeper.wait((arrival - now) / 1e9)
+            halt.wait((arrival - now) / 1e9)
         jobs.put((req, arrival))
         issued, last = issued + 1, arrival
     raise AssertionError("the schedule is endless")
 
 
 def _closed(jobs: queue.Queue[tuple[Request, int] | None], completions: queue.Queue[int],
-            source: Iterator[Request], stopper: Stopper, concurrency: int, count: Callable[[], int],
+            source: Iterator[Request], stopper: Stopper, concurrency: int,
+            halt: threading.Event, count: Callable[[], int],
             samples: Callable[[], np.ndarray]) -> tuple[int, int, str]:
     """Keep ``concurrency`` requests in flight: issue one for each that completes."""
     for _ in range(concurrency):
@@ -170,7 +184,7 @@ def _closed(jobs: queue.Queue[tuple[Request, int] | None], completions: queue.Qu
         except queue.Empty:  # nothing completed: still check the time limits
             finished = False
         now = perf_counter_ns()
-        ended_by = stopper.check(now, count(), samples)
+        ended_by = HALTED if halt.is_set() else stopper.check(now, count(), samples)
         if ended_by is not None:
             return issued, now, ended_by
         if finished:
