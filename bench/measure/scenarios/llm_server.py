@@ -14,7 +14,8 @@ and TPOT 100 ms, are the default SLO).
 
 ``--find-max-rate`` searches the highest valid rate the way ``--find-max-qps`` does for the
 server scenario: it starts at the rate the generators sustain at the warm-up's latency,
-doubles while a short trial is valid, then bisects, for ``SEARCH_STEPS`` trials; a trial
+doubles while a short trial is valid, then bisects, for ``SEARCH_STEPS`` trials, each with
+its own seed (``--seed`` + 1 + its index) for lengths and arrivals; a trial
 is valid when the SLO holds at p99 and it kept up with its arrivals (``llm_figures.trial_of``).
 A trial lasts about ``TRIAL_REQUESTS`` arrivals, at least 0.5 s and a tenth of the min
 duration, at most the min duration (1 s at least); the full run then uses the rate found.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -52,7 +54,7 @@ if TYPE_CHECKING:
 
 DEFAULT_CONCURRENCY = 4
 SEARCH_STEPS = 7
-TRIAL_REQUESTS = 100  # a search trial's length: about this many arrivals
+TRIAL_REQUESTS = 300  # a search trial's length: about this many arrivals
 _PAST = re.compile(r"^past_key_values\.\d+\.(key|value)$")
 
 
@@ -75,13 +77,16 @@ def find_max_rate(gen: Generator, load: Load, settings: RunSettings, concurrency
     min_s = limits(settings)[0]
     low, high = 0.0, concurrency / max(typical_s, 1e-6)
     rate, growing, search = high, True, []
-    for _ in range(SEARCH_STEPS):
+    for i in range(SEARCH_STEPS):
         trial_s = min(max(0.5, min_s / 10, TRIAL_REQUESTS / rate), max(1.0, min_s))
         trial = settings.model_copy(update={
             "duration_s": trial_s, "max_duration_s": trial_s * 3, "min_queries": 1,
             "ci_target": None, "sustained_s": None})
-        served = serve(gen, load, trial, rate, concurrency)
-        step = llm_figures.trial_of(served, load, slo, rate, concurrency)
+        # each trial its own schedule: one seed's draw would offer every trial the same
+        # few percent more (or less) than its target, and bias the search that way
+        own = replace(load, seed=load.seed + 1 + i)
+        served = serve(gen, own, trial, rate, concurrency)
+        step = llm_figures.trial_of(served, own, slo, rate, concurrency)
         search.append(step)
         if step.valid:
             low = rate
