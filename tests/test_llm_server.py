@@ -34,7 +34,15 @@ from bench.measure.scenarios.llm_load import (
 from bench.result.contract import load_report
 from bench.spec import RunSettings
 from bench.spec.profiles import load_profile
-from bench.stats.serving import RequestTimes, distribution_ms, good, kept_up, latencies, meets_slo
+from bench.stats.serving import (
+    RequestTimes,
+    distribution_ms,
+    good,
+    kept_up,
+    latencies,
+    meets_slo,
+    queue_grew,
+)
 
 SCHEMA = Path(__file__).parent.parent / "reports" / "schema" / "report.schema.json"
 SERVE = ["run", "llm_decoder_tiny", "--scenario", "llm-server"]
@@ -160,6 +168,20 @@ def test_kept_up_tells_a_growing_queue() -> None:
     backlog = [RequestTimes(i * 10 * MS, ((i + 1) * 20 * MS,), 1) for i in range(100)]
     assert not kept_up(backlog, 0.9)
     assert not kept_up([], 0.9)
+
+
+def test_queue_grew_tells_waits_that_grow_from_waits_that_fluctuate() -> None:
+    # served in 5 ms with a wait alternating 1 / 3 ms: waits fluctuate, never grow
+    steady = [RequestTimes(i * 10 * MS, (i * 10 * MS + (1 + 2 * (i % 2)) * MS,
+                                         i * 10 * MS + 5 * MS), 1) for i in range(90)]
+    assert not queue_grew(steady)
+    # each request waits 0.5 ms longer than the one before: the last third's median wait
+    # is 38.25 ms, over 2 x the first third's 8.25 ms + its 12.25 ms end to end
+    growing = [RequestTimes(i * 10 * MS, (i * 10 * MS + i * MS // 2 + MS,
+                                          i * 10 * MS + i * MS // 2 + 5 * MS), 1)
+               for i in range(90)]
+    assert queue_grew(growing)
+    assert not queue_grew(growing[:2])
 
 
 # --- real runs on llm_decoder_tiny -------------------------------------------------------

@@ -42,7 +42,9 @@ class RateTrial(Figures):
     tpot_p99_ms: float
     goodput: float = Field(description="good requests per second")
     kept_up: bool = Field(description="in the second half of the arrivals, completions kept "
-                                      "up with arrivals (90 %): no growing queue")
+                                      "up with arrivals (90 %), and the last third's median "
+                                      "TTFT stayed within 2 x the first third's plus one "
+                                      "request's latency: no growing queue")
     valid: bool = Field(description="p99 TTFT and p99 TPOT within the SLO, and kept up")
 
 

@@ -96,3 +96,18 @@ def kept_up(requests: Sequence[RequestTimes], share: float) -> bool:
     arrived = sum(1 for r in requests if half < r.arrival_ns <= last)
     completed = sum(1 for r in requests if half < r.tokens_ns[-1] <= last)
     return completed >= share * arrived
+
+
+def queue_grew(requests: Sequence[RequestTimes], factor: float = 2.0) -> bool:
+    """Whether waiting grew over an open-loop run: in arrival order, the median TTFT of the
+    last third of the requests exceeds ``factor`` times that of the first third plus the
+    first third's median end-to-end latency (one request's service at that load). An
+    overloaded server's queue grows all run long, so its late requests wait longer; a
+    stable one's waits only fluctuate. False for fewer than 3 requests."""
+    if len(requests) < 3:
+        return False
+    ordered = sorted(requests, key=lambda r: r.arrival_ns)
+    third = len(ordered) // 3
+    first, last = latencies(ordered[:third]), latencies(ordered[-third:])
+    limit = factor * np.median(first.ttft_ns) + np.median(first.e2e_ns)
+    return bool(np.median(last.ttft_ns) > limit)

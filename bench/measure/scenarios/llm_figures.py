@@ -15,6 +15,7 @@ from bench.stats.serving import (
     kept_up,
     latencies,
     meets_slo,
+    queue_grew,
 )
 
 KEEPS_UP = 0.9  # a search trial keeps up when it completes this share of what arrives
@@ -54,10 +55,11 @@ def figures_of(served: Served, load: Load, slo: Slo, rate: float | None, concurr
 def trial_of(served: Served, load: Load, slo: Slo, rate: float,
              concurrency: int) -> RateTrial:
     """A search trial: valid when the SLO holds at p99, nothing was abandoned, and the
-    trial kept up with its arrivals (``bench.stats.serving.kept_up``): a short trial can
-    meet a lenient SLO while its queue grows."""
+    trial kept up with its arrivals: completions kept pace (``bench.stats.serving.kept_up``)
+    and waiting did not grow (``queue_grew``). A short trial can meet a lenient SLO while
+    its queue grows."""
     f = figures_of(served, load, slo, rate, concurrency)
-    steady = kept_up(served.requests, KEEPS_UP)
+    steady = kept_up(served.requests, KEEPS_UP) and not queue_grew(served.requests)
     return RateTrial(target_rate=f.target_rate or 0.0, achieved_rate=f.achieved_rate,
                      requests=f.requests, ttft_p99_ms=f.ttft_ms.p99, tpot_p99_ms=f.tpot_ms.p99,
                      goodput=f.goodput, kept_up=steady,
