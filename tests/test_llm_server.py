@@ -250,7 +250,11 @@ def test_find_max_rate_bisects_down_when_no_rate_meets_the_slo(tmp_path: Path) -
 
 # --- profiles, criteria, plans --------------------------------------------------------------
 
-def test_the_profiles_carry_llm_workloads_and_the_1b_never_quick() -> None:
+def test_the_profiles_carry_llm_workloads_and_the_1b_never_quick(cli_runner: CliRunner) -> None:
+    devices = Path(__file__).parent.parent / "devices"
+    checked = cli_runner.invoke(cli, ["devices", "validate", str(devices / "all-in-one.yaml"),
+                                      str(devices / "ai-pc.yaml")])
+    assert checked.exit_code == 0 and "2 profile(s) valid" in checked.output
     aio, _ = load_profile("all-in-one")
     pc, _ = load_profile("ai-pc")
     quick = {(w.model, w.scenario) for w in aio.quick_workloads()}
