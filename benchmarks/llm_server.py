@@ -17,6 +17,7 @@ The time of a Poisson process's n-th arrival has a relative sd of 1/sqrt(n): 1.6
 requests, 3 % at 1,000, so a 5 % bar needs thousands of requests whatever the harness
 does. The deviation is printed in those sds, beside the offered rate of the seed's schedule:
 achieved vs offered is the part the harness controls. Figures vary with the machine's load.
+Each run is one process at one intra-op thread (``repeats=1``, ``threads=1``).
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ MODEL = "llm_decoder_tiny"
 
 def serve(folder: Path, duration: float, requests: int = 1,
           **settings: object) -> tuple[RunResult, LlmServerFigures]:
+    # one process (its figures are of every request) at one intra-op thread (4 generators
+    # on a few cores serve more that way; no --threads auto trial before each run)
     run = RunSettings(scenario="llm-server", duration_s=duration, min_queries=requests,
-                      max_duration_s=duration * 4 + 600, warmup=10, **settings)
+                      max_duration_s=duration * 4 + 600, warmup=10, repeats=1, threads=1,
+                      **settings)
     result = bench.run([MODEL], settings=run, artifacts=folder).results[0]
     if result.llm_server is None:
         raise SystemExit(f"the run failed: {result.error}")

@@ -34,7 +34,8 @@ def test_order_is_abba_balanced() -> None:
 def test_identical_sides_are_unchanged_and_a_slower_one_regresses() -> None:
     calls: list[str] = []
     same = interleave(_sampler(1.0, calls, "a", 1), _sampler(1.0, calls, "b", 2), rounds=4)
-    assert same.verdict.kind == "unchanged" and same.verdict.n_base == 2000
+    assert same.verdict.kind == "unchanged" and same.verdict.n_base == 4  # rounds are units
+    assert same.verdict.units == "rounds"
     assert calls == ["a", "b", "b", "a", "a", "b", "b", "a"]
     assert [r.side for r in same.runs] == order(4)
     slow = interleave(_sampler(1.0, [], "a", 1), _sampler(1.3, [], "b", 2), rounds=2)

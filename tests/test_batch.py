@@ -86,7 +86,8 @@ def test_a_segfault_and_a_hang_fail_only_their_runs(tmp_path: Path,
     monkeypatch.setenv("EDGEBENCH_TEST_FAULT", "tiny_mlp:segv,tiny_text:hang")
     # 10 s: the healthy run must finish well inside it even on a loaded machine, where a
     # child's imports alone can take several seconds
-    plan = write_plan(tmp_path, repeats=1, timeout_s=10)
+    plan = write_plan(tmp_path, repeats=1, timeout_s=10,
+                      settings=FAST | {"threads": 1})  # no --threads auto trial
     outcome = run_batch(plan, tmp_path / "out")
     assert (outcome.total, outcome.ok, outcome.failed, outcome.pending) == (3, 1, 2, 0)
     batch = json.loads((tmp_path / "out" / "batch.json").read_text())

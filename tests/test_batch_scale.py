@@ -61,8 +61,8 @@ def test_settings_that_do_not_fit_a_scenario_are_one_line_naming_the_plan(
     path.write_text(yaml.safe_dump(plan | {"scenarios": ["single-stream", "server"]}))
     with pytest.raises(SpecError) as error:
         dry_run(path)
-    assert str(error.value) == (f"{path}: settings: --scenario server needs --target-qps QPS "
-                                "or --find-max-qps (for the runs of scenario server)")
+    assert str(error.value) == (f"{path}: scenario 'server' cannot run: --scenario server "
+                                "needs --target-qps QPS or --find-max-qps")
 
 
 def test_resume_after_1999_of_2000_runs_runs_the_last_one_only(tmp_path: Path) -> None:

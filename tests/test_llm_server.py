@@ -236,7 +236,8 @@ def test_an_impossible_slo_flips_the_verdict_of_a_poisson_run(tmp_path: Path) ->
 def test_find_max_rate_bisects_down_when_no_rate_meets_the_slo(tmp_path: Path) -> None:
     settings = RunSettings(scenario="llm-server", find_max_rate=True, max_concurrency=1,
                            prompt_tokens="8", output_tokens="2", slo="ttft=1us",
-                           duration_s=0.05, min_queries=5, max_duration_s=1.0, warmup=2)
+                           duration_s=0.05, min_queries=5, max_duration_s=1.0, warmup=2,
+                           threads=1)
     r = bench.run(["llm_decoder_tiny"], settings=settings, artifacts=tmp_path).results[0]
     f = r.llm_server
     assert f is not None and len(f.search) == 7

@@ -50,6 +50,15 @@ def test_a_report_of_an_older_minor_version_still_reads_and_verifies() -> None:
         parse_report(json.dumps(data), "old.json")
 
 
+def test_a_report_of_1_2_reads_without_the_process_level_fields() -> None:
+    """The golden report as 1.2.0 wrote it: the optional fields 1.3.0 added (interval,
+    stability, processes, threads_trial, repeats, doctor) are absent and read as None."""
+    report = load_report(GOLDEN.with_name("report-1.2.0.json"))
+    assert report.schema_version == "1.2.0" and report.doctor is None
+    assert all(r.interval is None and r.processes is None and r.stability is None
+               for r in report.results)
+
+
 def test_golden_report_is_valid_and_its_hash_verifies(document: dict) -> None:
     report = load_report(GOLDEN)
     assert report.content_hash == content_hash(report) == document_hash(document)

@@ -16,6 +16,7 @@ from bench.cli.catalog import catalog
 from bench.cli.certify import certify
 from bench.cli.compare import compare
 from bench.cli.devices import devices
+from bench.cli.doctor import doctor
 from bench.cli.env import env, schema
 from bench.cli.fleet import fleet
 from bench.cli.history import history
@@ -41,7 +42,8 @@ def cli() -> None:
     """
 
 
-for command in (env, schema, models, devices, run, report, compare, score, history, ab):
+for command in (env, schema, models, devices, run, report, compare, score, history, ab,
+                doctor):
     cli.add_command(command)
 
 # The certification lab's commands (issue 7).

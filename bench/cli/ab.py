@@ -29,8 +29,8 @@ from bench.result.compare import check_metric, parse_threshold
 @json_option
 def ab(base_cmd: str, candidate_cmd: str, rounds: int, metric: str, threshold: str, seed: int,
        fail_on_regression: bool, as_json: bool) -> None:
-    """Interleaved A/B on this machine: run BASE and CANDIDATE in turns, pool each side's
-    per-query samples, and classify with compare's bootstrap test.
+    """Interleaved A/B on this machine: run BASE and CANDIDATE in turns and classify with
+    the rounds as units (a Welch interval of CANDIDATE/BASE over the rounds' values).
 
     \b
     Both sides see the same runner and the same drift, so a different CI machine cannot
@@ -49,7 +49,7 @@ def ab(base_cmd: str, candidate_cmd: str, rounds: int, metric: str, threshold: s
                                 for r in outcome.runs], ("run", "queries", f"{metric} ms")))
         click.echo(f"\n{v.kind}: candidate/base {metric} = {v.ratio:.3f} (95% CI "
                    f"{v.ci_low:.3f}-{v.ci_high:.3f}; threshold {v.threshold:.0%}; "
-                   f"{v.n_base} vs {v.n_new} samples)")
+                   f"{v.n_base} vs {v.n_new} {v.units})")
         click.echo(f"run-to-run spread of {metric}: base {outcome.spread('base'):.0%}, "
                    f"candidate {outcome.spread('candidate'):.0%}")
     if fail_on_regression and outcome.regressed:

@@ -70,13 +70,18 @@ def _write(report: Report, out: Path) -> tuple[list[Path], str | None]:
 @click.option("--scenario", metavar="NAME",
               help=f"How queries are issued: {', '.join(list_scenarios())} [single-stream].")
 @click.option("--duration", type=float,
-              help="Minimum measured seconds per model [60; --quick 10].")
+              help="Minimum measured seconds per model, split across its processes [10].")
 @click.option("--min-queries", type=int,
               help="Minimum measured queries per model [1024; --quick 128].")
 @click.option("--max-duration", type=float,
-              help="Hard limit in seconds per model [600; --quick 60].")
+              help="Hard limit in seconds per model, split likewise [600; --quick 60].")
 @click.option("--warmup", type=click.IntRange(min=0), help="Warm-up queries [10].")
-@click.option("--threads", type=click.IntRange(min=1), help="Intra-op threads [runtime's].")
+@click.option("--threads", metavar="N|auto",
+              help="Intra-op threads, or 'auto': a short trial in fresh processes picks "
+                   "the steadiest [the profile's; host: auto].")
+@click.option("--repeats", metavar="N",
+              help="Fresh worker processes the run is split across, one after another; "
+                   "1 measures in this process [5].")
 @click.option("--shape", "shapes", multiple=True, metavar="[MODEL:]INPUT=D1,D2,...",
               help="Give an input's whole shape (repeatable; MODEL: scopes it to one model).")
 @click.option("--dim", "dims", multiple=True, metavar="[MODEL:]NAME=SIZE",
@@ -100,7 +105,8 @@ def _write(report: Report, out: Path) -> tuple[list[Path], str | None]:
 @engine_options
 def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
         duration: float | None, min_queries: int | None, max_duration: float | None,
-        warmup: int | None, threads: int | None, shapes: tuple[str, ...],
+        warmup: int | None, threads: str | None, repeats: str | None,
+        shapes: tuple[str, ...],
         values: tuple[str, ...], seed: int | None, out: Path | None, quick: bool,
         as_json: bool, emulate: bool = False, precision: str | None = None,
         dims: tuple[str, ...] = (), custom_ops: tuple[str, ...] = (), verbose: bool = False,
@@ -112,7 +118,8 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
     quick = quick or (not model_refs and device is None)
     settings = _settings(quick, dict(
         scenario=scenario, duration_s=duration, min_queries=min_queries,
-        max_duration_s=max_duration, warmup=warmup, threads=threads, seed=seed,
+        max_duration_s=max_duration, warmup=warmup, threads=threads, repeats=repeats,
+        seed=seed,
         shapes=parse_shapes(shapes), values=parse_values(values), precision=precision,
         dims=parse_dims(dims), custom_ops=custom_ops or None, **engine))
     session.set_verbose(verbose)

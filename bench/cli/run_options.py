@@ -25,6 +25,19 @@ def _concurrency(text: str | None) -> int | str | None:
         raise UsageError(f"--concurrency {text!r}: expected a positive integer or 'auto'") from None
 
 
+def _count(flag: str, text: str, what: str, auto: bool = False) -> int | str:
+    """A positive integer flag (or 'auto' where allowed); one line naming it otherwise."""
+    if auto and text == "auto":
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1 or str(value) != text.strip():
+        raise UsageError(f"{flag} {text!r}: expected {what}")
+    return value
+
+
 def build_settings(quick: bool, given: dict[str, Any]) -> RunSettings:
     """RunSettings from flags; an invalid value is a ``UsageError`` naming its flag."""
     # flags default to None or False when not given; --no-check-outputs is an explicit False
@@ -32,6 +45,13 @@ def build_settings(quick: bool, given: dict[str, Any]) -> RunSettings:
                 if v is not None and (v is not False or k == "check_outputs")}
     if "concurrency" in explicit:
         explicit["concurrency"] = _concurrency(explicit["concurrency"])
+    if "threads" in explicit:
+        explicit["threads"] = _count("--threads", str(explicit["threads"]),
+                                     "a positive integer or 'auto'", auto=True)
+    if "repeats" in explicit:
+        explicit["repeats"] = _count("--repeats", str(explicit["repeats"]),
+                                     "a whole number of processes, at least 1 (1 measures "
+                                     "in this process)")
     try:
         return RunSettings.quick(**explicit) if quick else RunSettings(**explicit)
     except ValidationError as exc:

@@ -39,6 +39,7 @@ def emulation_for(profile: DeviceProfile, host_cpus: list[int] | None = None) ->
                 "cores")
     limit = profile.memory_limit if isinstance(profile.memory_limit, int) else None
     wanted = profile.intra_op_threads()
+    wanted = None if wanted == "auto" else wanted  # the trial stays within the cores
     threads = len(cores) if cores else wanted
     if wanted is not None and threads is not None:
         threads = min(wanted, threads)

@@ -171,17 +171,23 @@ def set_verbose(verbose: bool) -> None:
 
 
 @contextlib.contextmanager
-def runtime(custom_ops: Sequence[str] = ()) -> Iterator[RuntimeLog]:
-    """Sessions made inside register ``custom_ops`` (shared libraries); onnxruntime's log
-    lines written meanwhile are kept in the yielded log, off the terminal."""
+def custom_ops(libraries: Sequence[str] = ()) -> Iterator[None]:
+    """Sessions made inside register these custom-op libraries (shared libraries)."""
     global _CUSTOM_OPS
-    before = _CUSTOM_OPS
-    _CUSTOM_OPS = tuple(dict.fromkeys((*before, *custom_ops)))
+    before, _CUSTOM_OPS = _CUSTOM_OPS, tuple(dict.fromkeys((*_CUSTOM_OPS, *libraries)))
     try:
-        with RuntimeLog(echo=_VERBOSE) as log:
-            yield log
+        yield
     finally:
         _CUSTOM_OPS = before
+
+
+@contextlib.contextmanager
+def runtime(libraries: Sequence[str] = ()) -> Iterator[RuntimeLog]:
+    """Sessions made inside register the custom-op ``libraries``; onnxruntime's log lines
+    written meanwhile (by this process or a worker process it starts, which shares its
+    fd 2) are kept in the yielded log, off the terminal."""
+    with custom_ops(libraries), RuntimeLog(echo=_VERBOSE) as log:
+        yield log
 
 
 def extensions_library() -> str | None:

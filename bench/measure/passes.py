@@ -5,7 +5,6 @@ rate). Each is optional; none runs inside the timed region."""
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -15,12 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from bench.device import session
-from bench.measure.conformance import Tolerance, check_outputs, failure_reasons
+from bench.measure.conformance import Tolerance, check_outputs, failure_reasons, tolerance_for
+from bench.measure.observe import slug
 from bench.measure.opprofile import read_trace, summarize_trace
 from bench.measure.roofline import count_flops, roofline
 from bench.measure.scenarios import Measurement, Scenario
 from bench.result.figures import Conformance, OpProfile, Roofline
 from bench.spec import RunSettings
+from bench.zoo import ResolvedModel
 from bench.zoo.graph import model_sha256
 from bench.zoo.inputs import InputPlan
 
@@ -34,11 +35,6 @@ class Passes:
     conformance: Conformance | None = None
     op_profile: OpProfile | None = None
     reasons: list[str] = field(default_factory=list)
-
-
-def slug(text: str) -> str:
-    """A file-name-safe form of a label (model and scenario)."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text)
 
 
 def _conformance(path: Path, opened: session.OpenedSession, feeds: Mapping[str, np.ndarray],
@@ -67,6 +63,13 @@ def _op_profile(name: str, path: Path, opened: session.OpenedSession,
     finally:
         if artifacts is None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def tolerance_of(model: ResolvedModel, precision: str) -> Tolerance:
+    """The output-check tolerance: the precision's default, with the manifest's bounds."""
+    own = model.spec.tolerance.get(precision) if model.spec else None
+    return tolerance_for(precision, own.max_rel if own else None,
+                         own.min_cosine if own else None)
 
 
 def run_passes(name: str, path: Path, opened: session.OpenedSession,

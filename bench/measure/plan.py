@@ -4,6 +4,7 @@ runs, so that all bad input is found up front and raised as a ``UsageError``."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,10 +14,11 @@ from pydantic import ValidationError
 from bench.device import session
 from bench.device.affinity import usable_cpus
 from bench.device.execution import ExecutionPlan, plan_execution
-from bench.errors import InputError, SpecError
+from bench.errors import InputError, SpecError, UsageError
 from bench.measure import loadgen
 from bench.measure.scenarios import Scenario, get_scenario
 from bench.result.models import Emulation
+from bench.result.processes import ThreadsTrial
 from bench.spec import DeviceProfile, RunSettings
 from bench.spec.limits import check_input_bytes
 from bench.zoo import ResolvedModel, resolve
@@ -36,6 +38,7 @@ class Job:
     collectors: tuple[str, ...] = ()
     profile: DeviceProfile | None = None
     emulation: Emulation | None = None
+    threads_trial: ThreadsTrial | None = None  # set when --threads auto chose the count
 
     @property
     def scenario(self) -> Scenario:
@@ -86,6 +89,31 @@ def _batched(graph: Sequence[GraphInput], plans: Sequence[InputPlan],
             for p in plans]
 
 
+# Fresh processes a run is split across by default (README "Repeats": why 5);
+# EDGEBENCH_REPEATS overrides it (a test suite of many tiny runs sets 1).
+DEFAULT_REPEATS = 5
+REPEATS_ENV = "EDGEBENCH_REPEATS"
+
+
+def default_repeats(settings: RunSettings) -> int:
+    """The processes a run whose settings name none is split across: one for a sustained
+    run (it must run unbroken), else ``$EDGEBENCH_REPEATS`` or ``DEFAULT_REPEATS``."""
+    if settings.sustained_s is not None:
+        return 1
+    text = os.environ.get(REPEATS_ENV, "").strip()
+    if not text:
+        return DEFAULT_REPEATS
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"{REPEATS_ENV}={text!r}: expected a whole number of processes, "
+                         "at least 1")
+    return int(text)
+
+
+def fixed_threads(settings: RunSettings) -> int | None:
+    """The intra-op thread count, None while it is the runtime's or still 'auto'."""
+    return None if settings.threads == "auto" else settings.threads
+
+
 def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
          quick: bool, emulation: Emulation | None = None) -> list[Job]:
     """Resolve every model and input up front; raises on any bad input."""
@@ -100,8 +128,10 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
     threads = profile.intra_op_threads()
     if threads is not None and settings.threads is None:
         # a profile written for a bigger device never oversubscribes this host's CPUs
-        settings = with_settings(settings, {"threads": min(threads, usable_cpus())})
-    if emulation is not None and emulation.threads is not None:
+        settings = with_settings(settings, {
+            "threads": threads if threads == "auto" else min(threads, usable_cpus())})
+    if (emulation is not None and emulation.threads is not None
+            and settings.threads != "auto"):  # the auto trial stays within the cap itself
         capped = min(settings.threads or emulation.threads, emulation.threads)
         settings = with_settings(settings, {"threads": capped})
     resolved = [resolve(ref, settings.precision, settings.custom_ops) for ref, _ in pairs]
@@ -112,6 +142,8 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
     for model, (_, overrides), known in zip(resolved, pairs, names):
         where = f"device profile {profile.name!r}, workload {model.name!r}: "
         own = _workload_settings(settings, overrides, where)
+        if own.repeats is None:
+            own = with_settings(own, {"repeats": default_repeats(own)})
         if (own.check_outputs and own.reference is None and own.precision != "fp32"
                 and model.spec is not None):  # a variant is checked against its fp32 build
             own = with_settings(own, {"reference": str(resolve(model.spec.name, "fp32").path)})
@@ -122,7 +154,7 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
                              f"{model.name}:" if len(resolved) > 1 else "")
         inputs = _batched(model.inputs, inputs, own)
         check_input_bytes(model.name, [(i.name, i.dtype, i.shape) for i in inputs])
-        execution = plan_execution(profile, available, own.threads)
+        execution = plan_execution(profile, available, fixed_threads(own))
         jobs.append(Job(model, tuple(inputs), own, execution, tuple(profile.collectors),
                         profile, emulation))
     return jobs

@@ -32,13 +32,14 @@ def _row(pair: PairOutcome) -> tuple[str, ...]:
     change = f"{(v.ratio - 1) * 100:+.1f}%"
     return (pair.model, pair.precision, pair.scenario, pair.kind, f"{v.base_ms:.4f}",
             f"{v.new_ms:.4f}", f"{v.ratio:.3f} ({change})",
-            f"[{v.ci_low:.3f}, {v.ci_high:.3f}]", f"n={v.n_base}/{v.n_new}")
+            f"[{v.ci_low:.3f}, {v.ci_high:.3f}]",
+            f"n={v.n_base}/{v.n_new} {v.units}" + (f"; {pair.reason}" if pair.reason else ""))
 
 
 def _summary(c: Comparison) -> str:
     counts = ", ".join(f"{n} {k}" for k, n in c.counts().items())
-    return (f"{c.metric}, threshold {c.threshold * 100:g}%, bootstrap 95% CI of new/base: "
-            f"{counts}")
+    return (f"{c.metric}, threshold {c.threshold * 100:g}%, 95% CI of new/base (processes "
+            f"as units where both runs have them, else a block bootstrap): {counts}")
 
 
 def render_table(c: Comparison) -> str:

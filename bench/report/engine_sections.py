@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bench.measure.scenarios import get_scenario, is_scenario
 from bench.report import units
 from bench.report.facts import Fact
+from bench.report.process_sections import interval_text
 from bench.result.models import RunResult
 
 
@@ -23,9 +24,44 @@ class Table:
     numeric_from: int = 1  # columns from this one are numbers (right-aligned)
 
 
+def _stated(r: RunResult) -> list[Fact]:
+    """The one interval the result states (schema 1.3.0), its processes and the threads
+    trial, in words."""
+    facts = []
+    if r.interval is not None:
+        facts.append(Fact("Interval", interval_text(r.interval)))
+    level, stab = r.processes, r.stability
+    if level is not None:
+        verdict = stab.verdict.upper() if stab and stab.verdict == "unstable" else (
+            stab.verdict if stab else "not judged")
+        text = f"{units.plural(level.repeats, 'fresh process')}, {verdict}"
+        if stab is not None:
+            text += f": {stab.reason}"
+        failed = sum(run.status == "failed" for run in level.runs)
+        if failed:
+            text += f"; {failed} failed"
+        facts.append(Fact("Processes", text, tuple(
+            f"{run.index}: {run.headline:.4g}" if run.headline is not None
+            else f"{run.index}: {run.status}" for run in level.runs)))
+    if r.warnings:
+        facts.append(Fact("Warnings", f"{units.plural(len(r.warnings), 'distinct line')} "
+                                      "met during the run", tuple(
+            f"{w.source} {w.level}: {w.message}" + (f" (x{w.count})" if w.count > 1 else "")
+            for w in r.warnings)))
+    if r.defaulted_dims:
+        facts.append(Fact("Defaulted dims", "dynamic dims no flag set, run at a default size "
+                                            "(--dim NAME=SIZE or --shape sets them)", tuple(
+            f"{d.input}[{d.axis}] {d.dim or '(unnamed)'} = {d.size}"
+            for d in r.defaulted_dims)))
+    if r.threads_trial is not None:
+        facts.append(Fact("Threads", f"--threads auto chose {r.threads_trial.chosen}: "
+                                     f"{r.threads_trial.reason}"))
+    return facts
+
+
 def _interval(r: RunResult) -> Fact | None:
     es = r.early_stopping
-    if es is None:
+    if es is None or (r.interval is not None and es.ci_target is None):
         return None
     label = "Early stopping" if es.ci_target is not None else "Interval"
     unit = units.time_unit(es.value_ms)
@@ -54,7 +90,7 @@ def scenario_lines(r: RunResult) -> list[str]:
 def detail_facts(r: RunResult) -> list[Fact]:
     """How the run ended and what ran beside it (the scenario's own lines are apart:
     :func:`scenario_lines`)."""
-    facts = [f for f in (_interval(r),) if f is not None]
+    facts = _stated(r) + [f for f in (_interval(r),) if f is not None]
     if r.sustained:
         s = r.sustained
         facts.append(Fact("Sustained load", (

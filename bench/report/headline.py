@@ -6,9 +6,10 @@ result was measured in several fresh processes, each process's own headline and 
 they agree. Today a result holds one process's figures, so :func:`spread_of` gives the
 within-process 95 % interval of the headline percentile (the result's ``early_stopping``
 record; for an older report without it, the same order-statistic interval computed from
-its samples) and no per-process values. When process-level repeats land (issue 14),
-``spread_of`` is the one place that reads them: it returns their interval, per-process
-headlines and stability verdict, and every drawing shows them.
+its samples) and no per-process values. A result measured in fresh processes
+(``--repeats N``, schema 1.3.0) carries the one interval the report states
+(``RunResult.interval``), each process's headline and the stability verdict:
+:func:`spread_of` is the one place that reads them, and every drawing shows them.
 """
 
 from __future__ import annotations
@@ -108,9 +109,13 @@ def process_spread(per_process: tuple[float, ...], low: float | None, high: floa
 
 
 def spread_of(r: RunResult, headline: Headline | None = None) -> Spread:
-    """The spread a page shows for ``r``'s headline. Issue 14 wires in here: when ``r``
-    carries process-level repeats, return ``process_spread(...)`` of them."""
+    """The spread a page shows for ``r``'s headline: the report's own interval of it
+    (across fresh processes when there were several), else the within-process interval
+    of its percentile."""
     headline = headline or headline_of(r)
+    stated = _stated(r, headline)
+    if stated is not None:
+        return stated
     if headline is None or headline.rate:
         return NO_SPREAD  # a rate has no within-process interval in the report today
     p = _percentile(headline.label) or 90.0
@@ -125,6 +130,22 @@ def spread_of(r: RunResult, headline: Headline | None = None) -> Spread:
     if ci.low is None or ci.high is None:
         return Spread(None, None, "too few samples for an interval")
     return Spread(ci.low / 1e6, ci.high / 1e6, WITHIN_PROCESS)
+
+
+def _stated(r: RunResult, headline: Headline | None) -> Spread | None:
+    """The interval the result states for ``headline`` (schema 1.3.0), None without one or
+    when it is about another figure."""
+    iv = r.interval
+    if headline is None or iv is None or iv.field.startswith("latency_ms.") == headline.rate:
+        return None
+    stable = None if r.stability is None or r.stability.verdict == "unknown" else (
+        r.stability.verdict == "stable")
+    if r.processes is not None and iv.covers == "fresh process":
+        values = tuple(run.headline for run in r.processes.runs if run.headline is not None)
+        return process_spread(values, iv.low, iv.high, stable)
+    if iv.low is None or iv.high is None:
+        return Spread(None, None, "too few samples for an interval")
+    return Spread(iv.low, iv.high, WITHIN_PROCESS)
 
 
 def spread_text(headline: Headline, spread: Spread) -> str:

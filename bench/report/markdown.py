@@ -11,6 +11,7 @@ from bench.report.engine_sections import Table
 from bench.report.escape import markdown as _cell
 from bench.report.facts import Fact
 from bench.report.page import LLM_HEADERS, SUMMARY_HEADERS, ReportView, ResultView, build
+from bench.report.process_sections import render_process_level
 from bench.report.registry import register_writer
 from bench.result.models import Report
 
@@ -103,5 +104,6 @@ def render_markdown(report: Report) -> bytes:
         lines += ["", "## Results"]
         for v in view.results:
             lines += _result(v)
+    lines += render_process_level(report)
     lines += ["", "## Host", "", *(_fact(f) for f in view.host), "", FOOTER, ""]
     return "\n".join(lines).encode()

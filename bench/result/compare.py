@@ -10,10 +10,19 @@ the input shapes, the execution provider, the backend that issued the queries (e
 own scenarios or MLPerf LoadGen) and every setting that shapes a query (threads, the input
 seed, constant input values, and the scenario's: samples per query, concurrency, batch,
 target QPS, the QPS search and its latency bound, prompt length, new tokens; llm-server's
-request rate, concurrency, request lengths, SLO and rate search). Run-length
-settings (duration, min_queries, warm-up, early stopping, sustained windows) may differ:
-they change how many samples there are, which the confidence interval already accounts
-for. Otherwise the pair is ``incomparable`` and the reason says which field differs.
+request rate, concurrency, request lengths, SLO and rate search). Threads that
+``--threads auto`` chose on both sides may differ: the choice is part of what is compared.
+Run-length settings (duration, min_queries, repeats, warm-up, early stopping, sustained
+windows) may differ: they change how many samples there are, which the confidence interval
+already accounts for. Otherwise the pair is ``incomparable`` and the reason says which field
+differs.
+
+Units of the test: when both results were measured in several fresh processes
+(``--repeats N``), each process's value of the metric is one unit and the verdict is the
+Welch interval of new/base over them (:func:`bench.stats.processes.classify_processes`),
+because processes, not queries, are what varies between runs; otherwise the block
+bootstrap over samples. A pair where either result is unstable (its processes disagree) is
+``inconclusive``: never regressed or improved.
 """
 
 from __future__ import annotations
@@ -24,12 +33,14 @@ from typing import Literal
 
 from bench.errors import UsageError
 from bench.result.models import LLM_SERVER_SETTINGS, Report, RunResult
+from bench.result.repeats import is_multi_process, process_values, unstable
+from bench.stats.processes import classify_processes
 from bench.stats.significance import Verdict, VerdictKind, classify, metric_percentile
 
 __all__ = ["Comparison", "PairOutcome", "Verdict", "backend", "classify", "compare_reports",
            "host_differences", "parse_threshold", "check_metric"]
 
-PairKind = Literal["improved", "regressed", "unchanged", "incomparable"]
+PairKind = Literal["improved", "regressed", "unchanged", "incomparable", "inconclusive"]
 # Settings that change what one query measures; the others only change the run's length.
 QUERY_SETTINGS = ("threads", "seed", "values", "samples_per_query", "concurrency", "batch",
                   "target_qps", "find_max_qps", "latency_bound_ms", "prompt_length",
@@ -61,7 +72,8 @@ class Comparison:
         return tuple(p for p in self.pairs if p.kind == "regressed")
 
     def counts(self) -> dict[str, int]:
-        out = {k: 0 for k in ("improved", "regressed", "unchanged", "incomparable")}
+        out = {k: 0 for k in ("improved", "regressed", "unchanged", "incomparable",
+                              "inconclusive")}
         for pair in self.pairs:
             out[pair.kind] += 1
         return out
@@ -107,6 +119,8 @@ def _mismatch(base: RunResult, new: RunResult) -> str | None:
         return (f"backend differs ({backend(base)} vs {backend(new)}): queries issued by "
                 "edgebench's own scenario on one side and by MLPerf LoadGen on the other")
     for field in QUERY_SETTINGS:
+        if field == "threads" and base.threads_trial and new.threads_trial:
+            continue  # both chose by --threads auto: the choice is part of what is compared
         old, now = getattr(base.settings, field), getattr(new.settings, field)
         if old != now:
             return f"settings.{field} differs ({old} vs {now})"
@@ -123,9 +137,26 @@ def _compare_pair(base: RunResult, new: RunResult, metric: str, threshold: float
     reason = _mismatch(base, new)
     if reason is not None:
         return PairOutcome(**ident, kind="incomparable", reason=reason)
-    verdict = classify(base.samples_ns, new.samples_ns, metric, threshold, seed)
+    verdict = _verdict(base, new, metric, threshold, seed)
+    shaky = [side for side, r in (("base", base), ("new", new)) if unstable(r)]
+    if shaky:
+        values = "; ".join(f"{side}: " + ", ".join(
+            f"{v:.4g}" for v in (r.stability.values if r.stability else []))
+            for side, r in (("base", base), ("new", new)) if side in shaky)
+        return PairOutcome(**ident, kind="inconclusive", verdict=verdict,
+                           reason=f"unstable {' and '.join(shaky)} run: its processes "
+                                  f"disagree ({values})")
     kind: VerdictKind = verdict.kind
     return PairOutcome(**ident, kind=kind, verdict=verdict)
+
+
+def _verdict(base: RunResult, new: RunResult, metric: str, threshold: float,
+             seed: int) -> Verdict:
+    """Processes as units when both sides have several, else the samples' bootstrap."""
+    if is_multi_process(base) and is_multi_process(new):
+        return classify_processes(process_values(base, metric), process_values(new, metric),
+                                  metric, threshold)
+    return classify(base.samples_ns, new.samples_ns, metric, threshold, seed)
 
 
 def _key(result: RunResult) -> tuple[str, str, str]:

@@ -12,6 +12,22 @@ class Figures(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class LatencyMs(Figures):
+    min: float
+    mean: float
+    p50: float
+    p90: float
+    p95: float
+    p99: float
+    max: float
+    std: float = Field(description="sample standard deviation (divisor n - 1); 0 for n = 1")
+
+
+class ColdStart(Figures):
+    session_create_ms: float = Field(description="InferenceSession construction")
+    first_inference_ms: float = Field(description="the first run() after creation")
+
+
 CI_METHOD = ("distribution-free order-statistic 95% CI of the percentile (Conover 1999, "
              "3.2; normal approximation of the binomial ranks)")
 

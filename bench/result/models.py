@@ -15,9 +15,11 @@ from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from bench.result.base import Record
 from bench.result.figures import (
+    ColdStart,
     Conformance,
     CpuUsage,
     EarlyStopping,
+    LatencyMs,
     LoadgenResult,
     MultiStreamFigures,
     OfflineFigures,
@@ -37,24 +39,15 @@ from bench.result.machine import (  # noqa: F401  (part of the report's models)
     Harness,
     HostInfo,
 )
+from bench.result.processes import (
+    DoctorFinding,
+    HeadlineInterval,
+    ProcessLevel,
+    Stability,
+    ThreadsTrial,
+)
 
-SCHEMA_VERSION = "1.2.0"
-
-
-class LatencyMs(Record):
-    min: float
-    mean: float
-    p50: float
-    p90: float
-    p95: float
-    p99: float
-    max: float
-    std: float = Field(description="sample standard deviation (divisor n - 1); 0 for n = 1")
-
-
-class ColdStart(Record):
-    session_create_ms: float = Field(description="InferenceSession construction")
-    first_inference_ms: float = Field(description="the first run() after creation")
+SCHEMA_VERSION = "1.3.0"
 
 
 class Memory(Record):
@@ -108,6 +101,9 @@ class ResultSettings(Record):
     slo: str | None = None
     find_max_rate: bool | None = None
 
+    repeats: int | None = Field(None, description="fresh processes (added in 1.3.0)")
+
+    # Any: pydantic's serializer hands the dumped JSON object (the serialisation edge).
     @model_serializer(mode="wrap")
     def _leave_out_unrecorded(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """A field added in a minor version is left out while unset (None), so a report
@@ -225,6 +221,15 @@ class RunResult(Record):
     warnings: list[RunWarning] = Field(default_factory=list)
     defaulted_dims: list[DefaultedDim] = Field(
         default_factory=list, description="a leading batch dim nobody set runs at 1")
+    # The process level (added in 1.3.0).
+    interval: HeadlineInterval | None = Field(
+        None, description="the 95% interval the report states for the headline")
+    stability: Stability | None = Field(None, description="whether the fresh processes "
+                                                          "agree (--repeats N)")
+    processes: ProcessLevel | None = Field(
+        None, description="each fresh process; with it, latency_ms holds the median over "
+                          "processes of each process's own figure (min and max: over all)")
+    threads_trial: ThreadsTrial | None = Field(None, description="--threads auto")
     llm_server: LlmServerFigures | None = Field(
         None, description="--scenario llm-server's figures; left out of the JSON when unset")
 
@@ -251,6 +256,9 @@ class Report(Record):
     results: list[RunResult]
     emulation: Emulation | None = Field(None, description="set when the run emulated a "
                                                           "smaller device (--emulate)")
+    doctor: list[DoctorFinding] | None = Field(
+        None, description="what edgebench doctor found on the host during the run (added "
+                          "in 1.3.0)")
     content_hash: str | None = Field(
         None, description="'sha256:<hex>' over the canonical JSON of the content, filled on "
                           "write and checked on read (added in 1.1.0)")

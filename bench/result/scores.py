@@ -10,8 +10,11 @@ so the reference device scores 1000, a device twice as fast on every workload 20
 workload is the reference's (model, precision, scenario); it counts only when the measured
 result is valid and has the same model sha256. A reference workload that is missing, failed,
 invalid or of other model bytes makes the score **partial**: it is computed over the
-workloads present and lists the ones left out. The geometric mean weighs every workload
-alike whatever its absolute latency, and the score of a ratio is the ratio of the scores.
+workloads present and lists the ones left out; so does an unstable result (its fresh
+processes disagree, ``--repeats N``). A measured p90 is the process-level headline when the
+result was measured in several processes (``latency_ms.p90`` is then the median over
+them). The geometric mean weighs every workload alike whatever its absolute latency, and
+the score of a ratio is the ratio of the scores.
 
 The reference is ``reports/baselines/reference.json``, a report of the built-in suite
 measured on the machine named in its host fields (the command is in the README, "Scores");
@@ -66,6 +69,8 @@ def _why_not(ref: RunResult, got: RunResult | None) -> str | None:
         return "failed"
     if not got.valid:
         return "invalid"
+    if got.stability is not None and got.stability.verdict == "unstable":
+        return "unstable"
     return None
 
 

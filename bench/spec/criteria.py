@@ -44,6 +44,8 @@ class ValidityRules(Spec):
     allow_emulated: bool = Field(False, description="results from an emulated device count")
     allow_provider_fallback: bool = Field(False, description="a provider that fell back to "
                                                              "CPU counts")
+    allow_unstable: bool = Field(False, description="a result whose fresh processes "
+                                                    "disagree (stability: unstable) counts")
 
 
 class Tier(Spec):

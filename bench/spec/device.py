@@ -16,7 +16,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bench.spec import limits
 from bench.spec.base import Category, Precision, ScenarioName, Spec
-from bench.spec.run import RunOverrides, RunSettings
+from bench.spec.run import RunOverrides, RunSettings, ThreadCount
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B?|B)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "B": 1, "K": 1000, "M": 1000**2, "G": 1000**3, "T": 1000**4}
@@ -164,9 +164,10 @@ ExecutionProvider = Annotated[
 
 
 class Threads(Spec):
-    """onnxruntime's thread pools; None leaves the runtime's default."""
+    """onnxruntime's thread pools; None leaves the runtime's default, 'auto' (intra-op)
+    picks the count from a short trial in fresh processes."""
 
-    intra_op: limits.Threads | None = None
+    intra_op: ThreadCount | None = None
     inter_op: limits.Threads | None = None
 
 
@@ -226,8 +227,9 @@ class DeviceProfile(Spec):
     execution_providers: list[ExecutionProvider] = Field(
         default_factory=lambda: [CpuProvider(name="cpu")], min_length=1)
     fallback: Literal["allow", "forbid"] = "allow"
-    threads: limits.Threads | Threads | None = Field(
-        None, description="intra-op threads, or {intra_op, inter_op}")
+    threads: ThreadCount | Threads | None = Field(
+        None, description="intra-op threads ('auto': a short trial picks them), or "
+                          "{intra_op, inter_op}")
     cores: list[int] | None = Field(None, min_length=1, description="CPU ids to pin to")
     memory_limit: int | str | None = Field(
         None, description="bytes, or a size such as '2GiB' / '512MB' (used by --emulate)")
@@ -250,7 +252,7 @@ class DeviceProfile(Spec):
     def quick_workloads(self) -> list[Workload]:
         return [w for w in self.workloads if w.quick]
 
-    def intra_op_threads(self) -> int | None:
+    def intra_op_threads(self) -> int | Literal["auto"] | None:
         return self.threads.intra_op if isinstance(self.threads, Threads) else self.threads
 
     def inter_op_threads(self) -> int | None:

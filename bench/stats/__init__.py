@@ -1,4 +1,5 @@
 """Pure arithmetic over measured values: summaries and percentiles (``summary``), intervals
-(``intervals``), the significance of a change between two runs (``significance``) and step
+(``intervals``), the significance of a change between two runs (``significance``), step
 detection over a series (``changepoints``, with the window order statistics it needs in
-``windows``). No I/O, no onnxruntime."""
+``windows``) and statistics across fresh processes (``processes``). No I/O, no
+onnxruntime."""

@@ -39,13 +39,24 @@ class PercentileCI:
     batch_half_width: float | None = None  # batch means, relative; None below BATCH_MIN_N
 
     @property
-    def relative_half_width(self) -> float | None:
-        """The larger distance from the estimate to either bound, over the estimate; where
-        the batch-means interval is known and wider, that one."""
-        if self.low is None or self.high is None or self.value <= 0:
+    def bounds(self) -> tuple[float, float] | None:
+        """The one interval: the order statistics, each moved out to the batch-means
+        interval (value +/- its half width) where that reaches further. None: too few
+        samples."""
+        if self.low is None or self.high is None:
             return None
-        order = max(self.value - self.low, self.high - self.value) / self.value
-        return max(order, self.batch_half_width or 0.0)
+        width = self.batch_half_width or 0.0
+        return (min(self.low, self.value * (1 - width)),
+                max(self.high, self.value * (1 + width)))
+
+    @property
+    def relative_half_width(self) -> float | None:
+        """The larger distance from the estimate to either bound of :attr:`bounds`, over the
+        estimate (so bounds and half width always describe the same interval)."""
+        bounds = self.bounds
+        if bounds is None or self.value <= 0:
+            return None
+        return max(self.value - bounds[0], bounds[1] - self.value) / self.value
 
     def within(self, target: float) -> bool:
         width = self.relative_half_width

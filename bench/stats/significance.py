@@ -66,6 +66,7 @@ class Verdict:
     n_new: int
     threshold: float
     confidence: float = CONFIDENCE
+    units: str = "samples"  # what n counts: "samples" (block bootstrap), "processes", "rounds"
 
 
 def metric_percentile(metric: str) -> float | None:

@@ -19,12 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-
-def _watch_parent() -> None:
-    """Blocks on stdin until the batch closes it (it died or it is done), then exits."""
-    while os.read(0, 4096):  # the raw fd: no buffer lock to trip interpreter shutdown
-        pass
-    os._exit(3)
+from bench.measure.children import watch_parent
 
 
 def _test_hooks(key: str, model: str) -> None:
@@ -46,7 +41,7 @@ def _test_hooks(key: str, model: str) -> None:
 
 def main() -> int:
     task = json.loads(sys.stdin.buffer.readline())
-    threading.Thread(target=_watch_parent, daemon=True).start()
+    threading.Thread(target=watch_parent, daemon=True).start()  # exits when the batch dies
     _test_hooks(task["key"], task["model"])
 
     import bench

@@ -10,9 +10,6 @@ a time) or :meth:`Executor.run_all` (to keep several in flight); nothing else ch
 from __future__ import annotations
 
 import json
-import os
-import select
-import signal
 import subprocess
 import sys
 import time
@@ -23,6 +20,9 @@ from pathlib import Path
 from typing import Literal
 
 from bench.lab.batch.expand import PlannedRun
+from bench.measure.children import kill_group as _kill_group
+from bench.measure.children import signal_cause
+from bench.measure.children import wait_exit as _wait
 from bench.spec import RunSettings
 
 REPORT_NAME = "report.json"
@@ -82,34 +82,6 @@ class Executor(ABC):
             yield self.run(task)
 
 
-def _wait(proc: subprocess.Popen[bytes], timeout_s: float) -> bool:
-    """Block until the child exits or the timeout passes; never spins. True if it exited."""
-    try:
-        pidfd = os.pidfd_open(proc.pid)
-    except (AttributeError, OSError):  # not Linux >= 5.3: the standard library's wait
-        try:
-            proc.wait(timeout_s)
-            return True
-        except subprocess.TimeoutExpired:
-            return False
-    try:
-        ready, _, _ = select.select([pidfd], [], [], timeout_s)
-    finally:
-        os.close(pidfd)
-    if not ready:
-        return False
-    proc.wait()
-    return True
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
-
-
 def _log_tail(path: Path) -> str:
     try:
         lines = [ln for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
@@ -132,12 +104,9 @@ def diagnose(returncode: int, timed_out: bool, timeout_s: float, out_dir: Path) 
     report = out_dir / REPORT_NAME
     if timed_out:
         return f"timeout: no result after {timeout_s:g} s; killed"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            name = f"signal {-returncode}"
-        return f"crashed: killed by {name}"
+    crashed = signal_cause(returncode)
+    if crashed is not None:
+        return crashed
     if returncode == 0:
         return None if report.is_file() else "the run wrote no report"
     if returncode == 1 and report.is_file():

@@ -3,6 +3,12 @@
 A ``<=`` criterion passes when the worst matching value (the largest) is at most the
 threshold; its margin is ``threshold - value`` (positive: headroom). A ``>=`` criterion
 judges the smallest value; its margin is ``value - threshold``.
+
+When the metric is a result's headline and the result states an interval for it
+(``RunResult.interval``: where a re-run's headline falls), the value judged is the
+interval's unfavourable bound (the upper one for ``<=``, the lower for ``>=``), so a
+verdict does not flip on which level a re-run lands on. An unstable result (its processes
+disagree) is not certified (validity rule ``allow_unstable: false``).
 """
 
 from __future__ import annotations
@@ -60,18 +66,34 @@ def judge(report: Report, criterion: Criterion) -> Line:
     if not results:
         return Line(label, False, threshold=criterion.threshold, unit=unit,
                     detail="no matching result in the report")
-    values = [metric.read(r) for r in results]
+    lower_is_better = criterion.op in ("<=", "<")
+    judged = [_judged(r, metric.path, metric.read(r), lower_is_better) for r in results]
+    values = [v for v, _ in judged]
     if any(v is None for v in values):
         return Line(label, False, threshold=criterion.threshold, unit=unit,
                     detail=f"{values.count(None)} matching result(s) have no {metric.name}")
     shown = [convert(v, metric.unit, unit) for v in values if v is not None]
-    lower_is_better = criterion.op in ("<=", "<")
     worst = max(shown) if lower_is_better else min(shown)
     margin = criterion.threshold - worst if lower_is_better else worst - criterion.threshold
     pct = 100.0 * margin / abs(criterion.threshold) if criterion.threshold else None
-    detail = f"worst of {len(shown)} results" if len(shown) > 1 else ""
+    details = [f"worst of {len(shown)} results"] if len(shown) > 1 else []
+    if any(bound for _, bound in judged):
+        details.append(f"at the {'upper' if lower_is_better else 'lower'} bound of the 95% "
+                       "interval a re-run lands in")
+    detail = "; ".join(details)
     return Line(label, _PASSES[criterion.op](worst, criterion.threshold), worst,
                 criterion.threshold, unit, margin, pct, detail)
+
+
+def _judged(result: RunResult, path: str, point: float | None,
+            lower_is_better: bool) -> tuple[float | None, bool]:
+    """The value a criterion judges: the stated interval's unfavourable bound when the
+    metric is the result's headline, else the point. True when it is the bound."""
+    interval = result.interval
+    if point is None or interval is None or interval.field != path:
+        return point, False
+    bound = interval.high if lower_is_better else interval.low
+    return (point, False) if bound is None else (bound, True)
 
 
 def _fell_back(result: RunResult) -> bool:
@@ -103,6 +125,11 @@ def check_validity(report: Report, rules: ValidityRules) -> list[Line]:
     if not rules.allow_provider_fallback:
         hit = [r.model for r in results if _fell_back(r)]
         lines.append(Line("validity: no provider fallback", not hit, detail=", ".join(hit)))
+    if not rules.allow_unstable:
+        shaky = [f"{r.model} ({r.stability.reason})" for r in results
+                 if r.stability is not None and r.stability.verdict == "unstable"]
+        lines.append(Line("validity: every result stable across processes", not shaky,
+                          detail="; ".join(shaky)))
     return lines
 
 

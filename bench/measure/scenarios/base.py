@@ -79,6 +79,9 @@ class Scenario:
     name: ClassVar[str] = ""
     headline: ClassVar[str] = "p90 latency"  # the figure the scenario is judged by
     percentile: ClassVar[float] = 90.0  # the latency percentile behind the headline
+    # the RunResult field holding the headline value (a dotted path), and its direction
+    headline_field: ClassVar[str] = "latency_ms.p90"
+    higher_is_better: ClassVar[bool] = False
     uses: ClassVar[tuple[str, ...]] = ()  # the RunSettings scenario fields it reads
     loadgen: ClassVar[str | None] = None  # MLPerf LoadGen's TestScenario, if it has one
     concurrent: ClassVar[bool] = False  # queries overlap: rates, not latencies, add up

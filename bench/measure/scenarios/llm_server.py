@@ -100,6 +100,8 @@ def find_max_rate(gen: Generator, load: Load, settings: RunSettings, concurrency
 class LlmServer(Scenario):
     headline = "output tokens/s"
     percentile = 99.0
+    headline_field = "llm_server.output_tokens_per_s"
+    higher_is_better = True
     uses = ("request_rate", "max_concurrency", "prompt_tokens", "output_tokens", "slo",
             "find_max_rate")
     concurrent = True

@@ -42,6 +42,7 @@ def batched(feeds: Mapping[str, np.ndarray], target: Target | None, n: int) -> b
 class MultiStream(Scenario):
     headline = "p99 query latency"
     percentile = 99.0
+    headline_field = "latency_ms.p99"
     uses = ("samples_per_query",)
     loadgen = "MultiStream"
     result_field = "multi_stream"

@@ -202,6 +202,8 @@ def _dynamic_batch(inputs: Sequence[GraphInput]) -> list[str]:
 class Offline(Scenario):
     headline = "samples/s"
     percentile = 50.0
+    headline_field = "throughput_per_s"
+    higher_is_better = True
     uses = ("concurrency", "batch")
     loadgen = "Offline"
     concurrent = True

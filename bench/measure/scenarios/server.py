@@ -160,6 +160,7 @@ def find_max_qps(infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSet
 class Server(Scenario):
     headline = "p99 latency at the target QPS"
     percentile = 99.0
+    headline_field = "latency_ms.p99"
     uses = ("concurrency", "target_qps", "find_max_qps", "latency_bound_ms")
     loadgen = "Server"
     result_field = "server"

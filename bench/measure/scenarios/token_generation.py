@@ -66,6 +66,8 @@ def _prompt(feeds: Mapping[str, np.ndarray], length: int | None) -> np.ndarray:
 class TokenGeneration(Scenario):
     headline = "decode tokens/s"
     percentile = 50.0
+    headline_field = "token_generation.decode_tokens_per_s"
+    higher_is_better = True
     uses = ("prompt_length", "new_tokens")
     result_field = "token_generation"
 
