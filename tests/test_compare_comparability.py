@@ -51,7 +51,9 @@ def test_another_provider_is_incomparable(report: Report) -> None:
 # one value a scenario would record for each setting that shapes a query
 SHAPING = {"threads": 4, "seed": 7, "values": {"sr": 16000.0}, "samples_per_query": 8,
            "concurrency": 4, "batch": 16, "target_qps": 250.0, "find_max_qps": True,
-           "latency_bound_ms": 5.0, "prompt_length": 64, "new_tokens": 16}
+           "latency_bound_ms": 5.0, "prompt_length": 64, "new_tokens": 16,
+           "request_rate": 20.0, "max_concurrency": 2, "prompt_tokens": "uniform:32-128",
+           "output_tokens": "64", "slo": "ttft=500ms", "find_max_rate": True}
 
 
 def test_every_query_setting_is_covered() -> None:

@@ -69,9 +69,9 @@ def test_workload_scenario_and_thread_cap_apply(fast_settings) -> None:
     from bench.device.affinity import usable_cpus
 
     report = bench.run(device="all-in-one", settings=fast_settings, quick=True)
-    by_model = {r.model: r for r in report.results}
-    assert by_model["llm_decoder_tiny"].scenario == "token-generation"
-    assert by_model["llm_decoder_tiny"].token_generation is not None
+    by_model = {(r.model, r.scenario): r for r in report.results}
+    assert by_model["llm_decoder_tiny", "token-generation"].token_generation is not None
+    assert by_model["llm_decoder_tiny", "llm-server"].llm_server is not None
     # the profile asks for 16 intra-op threads; this host never gets more than it has
     assert all(r.settings.threads == min(16, usable_cpus()) for r in report.results)
 

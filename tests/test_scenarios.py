@@ -25,8 +25,8 @@ MS = 1_000_000
 
 
 def test_all_scenarios_registered() -> None:
-    assert list_scenarios() == ["multi-stream", "offline", "server", "single-stream",
-                                "token-generation"]
+    assert list_scenarios() == ["llm-server", "multi-stream", "offline", "server",
+                                "single-stream", "token-generation"]
 
 
 # --- the stopper, with a hand-driven clock ---------------------------------------------

@@ -20,6 +20,7 @@ from bench.measure.progress import LineProgress, SilentProgress
 from bench.measure.run import new_run_id
 from bench.measure.scenarios import list_scenarios
 from bench.report import write_report
+from bench.report.llm_server import summary_lines
 from bench.report.table import render_text, result_row
 from bench.result.models import Report
 from bench.spec import RunSettings, parse_dims, parse_shapes, parse_values
@@ -136,6 +137,8 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
             mode="json", exclude={"results": {"__all__": {"samples_ns", "warmup_samples_ns"}}})})
     else:
         click.echo(render_text([result_row(r) for r in report.results]))
+        for line in summary_lines(report.results):
+            click.echo(line)
         click.echo(f"\nreport: {paths[0]}")
     if failed:
         raise RunError(failed)

@@ -64,6 +64,21 @@ def build_settings(quick: bool, given: dict[str, Any]) -> RunSettings:
         raise UsageError(message) from None
 
 
+LLM_SERVER_OPTIONS = [
+    click.option("--request-rate", type=float,
+                 help="llm-server: Poisson arrivals, requests/s [closed loop]."),
+    click.option("--max-concurrency", type=int,
+                 help="llm-server: generators serving requests at once [4]."),
+    click.option("--prompt-tokens", metavar="N|uniform:LOW-HIGH",
+                 help="llm-server: prompt tokens per request [uniform:32-128]."),
+    click.option("--output-tokens", metavar="N|uniform:LOW-HIGH",
+                 help="llm-server: generated tokens per request [uniform:16-64]."),
+    click.option("--slo", metavar="ttft=TIME,tpot=TIME",
+                 help="llm-server: SLO judged at p99 [ttft=2000ms,tpot=100ms]."),
+    click.option("--find-max-rate", is_flag=True,
+                 help="llm-server: search the highest request rate that meets the SLO."),
+]
+
 _OPTIONS = [
     click.option("--samples-per-query", type=int, help="multi-stream: samples per query [8]."),
     click.option("--concurrency", metavar="N|auto",
@@ -93,6 +108,7 @@ _OPTIONS = [
     click.option("--loadgen", type=click.Choice(["native", "mlperf"]),
                  help="Who issues the queries: edgebench [native] or MLPerf LoadGen "
                       "(pip install 'edgebench[mlperf]')."),
+    *LLM_SERVER_OPTIONS,
 ]
 
 

@@ -56,6 +56,13 @@ def _settings(s: ResultSettings) -> str:
         (s.sustained_s, lambda v: f"sustained for {units.seconds(v)}"),
         (s.prompt_length, lambda v: f"prompt of {units.plural(v, 'token')}"),
         (s.new_tokens, lambda v: f"{units.plural(v, 'new token')} per prompt"),
+        (s.request_rate, lambda v: f"Poisson arrivals at {units.sig(v)} requests/s"),
+        (s.max_concurrency, lambda v: f"{v} generators"),
+        (s.prompt_tokens, lambda v: f"prompts of {v} tokens"),
+        (s.output_tokens, lambda v: f"outputs of {v} tokens"),
+        (s.slo, lambda v: f"SLO {v}"),
+        (s.find_max_rate, lambda v: "search for the highest request rate within the SLO"
+         if v else ""),
     )
     parts += [text for value, say in scenario if value is not None and (text := say(value))]
     return "; ".join(parts)

@@ -35,7 +35,7 @@ SHOWN_RESULT_FIELDS = frozenset({
     "gpu_peak_memory_bytes", "headline", "early_stopping", "multi_stream", "offline", "server",
     "token_generation", "sustained", "cpu", "op_profile", "roofline", "conformance", "loadgen",
     "scenario_figures", "warnings", "defaulted_dims", "interval", "stability", "processes",
-    "threads_trial",
+    "threads_trial", "llm_server",
 })
 SHOWN_REPORT_FIELDS = frozenset({"schema_version", "run_id", "created_at", "harness", "host",
                                  "device", "results", "emulation", "content_hash", "signature"})

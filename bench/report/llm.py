@@ -87,3 +87,20 @@ def _token_generation(r: RunResult) -> LlmFigures | None:
         tpot_ms=t.time_per_output_token_ms, count=t.generations,
         notes=("time to first token: the prefill run(), median over generations; time per "
                "output token: one decode run(), mean",))
+
+
+@reads("llm_server")
+def _llm_server(r: RunResult) -> LlmFigures | None:
+    f = r.llm_server
+    if f is None:
+        return None
+    return LlmFigures(
+        kind="llm server", prompt_length=round(f.prompt_tokens_mean),
+        new_tokens=round(f.output_tokens_mean), ttft_ns=tuple(f.ttft_samples_ns),
+        tpot_ns=tuple(f.tpot_samples_ns), tokens_per_s=f.output_tokens_per_s,
+        ttft_ms=f.ttft_ms.p99, tpot_ms=f.tpot_ms.p99, count=f.requests, ttft_stat="p99",
+        tpot_stat="p99",
+        notes=(f"{f.requests} requests, prompts {f.prompt_tokens}, outputs "
+               f"{f.output_tokens} tokens; goodput {f.goodput:.2f} requests/s under "
+               f"ttft={f.slo_ttft_ms:g}ms,tpot={f.slo_tpot_ms:g}ms; tokens/s: output tokens "
+               "of all requests over the run",))

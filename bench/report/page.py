@@ -125,7 +125,10 @@ _VARIANTS = (("prompt_length", "prompt {}"), ("new_tokens", "{} new tokens"),
              ("batch", "batch {}"), ("concurrency", "concurrency {}"),
              ("samples_per_query", "{} per query"), ("target_qps", "{:g} QPS"),
              ("threads", "{} threads"), ("sustained_s", "sustained {:g} s"),
-             ("ci_target", "CI target {:.0%}"), ("seed", "seed {}"))
+             ("ci_target", "CI target {:.0%}"), ("seed", "seed {}"),
+             ("request_rate", "{:g} requests/s"), ("max_concurrency", "{} generators"),
+             ("prompt_tokens", "prompts {}"), ("output_tokens", "outputs {}"),
+             ("slo", "SLO {}"))
 
 
 def _told_apart(views: list[ResultView]) -> list[ResultView]:

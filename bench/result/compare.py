@@ -9,7 +9,8 @@ query measures is the same on both sides: the model's sha256, the precision, the
 the input shapes, the execution provider, the backend that issued the queries (edgebench's
 own scenarios or MLPerf LoadGen) and every setting that shapes a query (threads, the input
 seed, constant input values, and the scenario's: samples per query, concurrency, batch,
-target QPS, the QPS search and its latency bound, prompt length, new tokens). Threads that
+target QPS, the QPS search and its latency bound, prompt length, new tokens; llm-server's
+request rate, concurrency, request lengths, SLO and rate search). Threads that
 ``--threads auto`` chose on both sides may differ: the choice is part of what is compared.
 Run-length settings (duration, min_queries, repeats, warm-up, early stopping, sustained
 windows) may differ: they change how many samples there are, which the confidence interval
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bench.errors import UsageError
-from bench.result.models import Report, RunResult
+from bench.result.models import LLM_SERVER_SETTINGS, Report, RunResult
 from bench.result.repeats import is_multi_process, process_values, unstable
 from bench.stats.processes import classify_processes
 from bench.stats.significance import Verdict, VerdictKind, classify, metric_percentile
@@ -44,6 +45,7 @@ PairKind = Literal["improved", "regressed", "unchanged", "incomparable", "inconc
 QUERY_SETTINGS = ("threads", "seed", "values", "samples_per_query", "concurrency", "batch",
                   "target_qps", "find_max_qps", "latency_bound_ms", "prompt_length",
                   "new_tokens")
+QUERY_SETTINGS += LLM_SERVER_SETTINGS  # request rate, concurrency, lengths, SLO, rate search
 
 
 @dataclass(frozen=True)

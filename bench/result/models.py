@@ -30,6 +30,7 @@ from bench.result.figures import (
     Sustained,
     TokenGenerationFigures,
 )
+from bench.result.llm_server import LlmServerFigures
 from bench.result.machine import (  # noqa: F401  (part of the report's models)
     CpuFrequency,
     DeviceInfo,
@@ -57,6 +58,19 @@ class Memory(Record):
                                                         "VmRSS before it")
 
 
+LLM_SERVER_SETTINGS = ("request_rate", "max_concurrency", "prompt_tokens", "output_tokens",
+                       "slo", "find_max_rate")
+
+
+def _without_unset(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """``data`` without those ``fields`` that are None (fields added after a report's
+    schema version was fixed: a report without them dumps and hashes as it was written)."""
+    for name in fields:
+        if name in data and data[name] is None:
+            del data[name]
+    return data
+
+
 class ResultSettings(Record):
     duration_s: float
     min_queries: int
@@ -79,6 +93,13 @@ class ResultSettings(Record):
     backend: Literal["native", "mlperf"] | None = Field(
         None, description="who issued the queries: edgebench's own scenario ('native') or "
                           "MLPerf LoadGen ('mlperf', --loadgen); None before 1.2.0")
+    # llm-server's settings; each left out of the JSON while unset (None)
+    request_rate: float | None = None
+    max_concurrency: int | None = None
+    prompt_tokens: str | None = None
+    output_tokens: str | None = None
+    slo: str | None = None
+    find_max_rate: bool | None = None
 
     repeats: int | None = Field(None, description="fresh processes (added in 1.3.0)")
 
@@ -90,7 +111,7 @@ class ResultSettings(Record):
         data: dict[str, Any] = handler(self)
         if data.get("backend", "") is None:
             del data["backend"]
-        return data
+        return _without_unset(data, LLM_SERVER_SETTINGS)
 
 
 class Execution(Record):
@@ -209,7 +230,12 @@ class RunResult(Record):
         None, description="each fresh process; with it, latency_ms holds the median over "
                           "processes of each process's own figure (min and max: over all)")
     threads_trial: ThreadsTrial | None = Field(None, description="--threads auto")
+    llm_server: LlmServerFigures | None = Field(
+        None, description="--scenario llm-server's figures; left out of the JSON when unset")
 
+    @model_serializer(mode="wrap")
+    def _leave_out_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_unset(handler(self), ("llm_server",))
 
 
 class Signature(Record):

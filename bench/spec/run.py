@@ -5,7 +5,7 @@ planner decides what a name refers to (``bench.zoo.binding``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -14,6 +14,7 @@ from bench.measure.scenarios import get_scenario, list_scenarios
 from bench.spec import limits
 from bench.spec.base import Precision, ScenarioName, Spec
 from bench.spec.limits import (
+    Concurrency,
     ConcurrencyOrAuto,
     Fraction,
     PositiveFinite,
@@ -28,6 +29,8 @@ MAX_REPEATS = 1000  # fresh processes a run may be split across
 # Intra-op threads: a count, or "auto" (a short trial in fresh processes picks one).
 ThreadCount = limits.Threads | Literal["auto"]
 
+SpecText = Annotated[str, Field(max_length=200)]  # parsed by the scenario that uses it
+
 # The RunSettings fields that belong to scenarios (the rest apply to every scenario).
 SCENARIO_FIELDS = ("samples_per_query", "concurrency", "batch", "target_qps",
                    "latency_bound_ms", "find_max_qps", "prompt_length", "new_tokens")
@@ -37,6 +40,11 @@ def flag_of(field: str) -> str:
     """The ``edgebench run`` flag that sets a RunSettings field (``target_qps`` ->
     ``--target-qps``; the duration fields drop their ``_s``)."""
     return "--" + field.removesuffix("_s").replace("_", "-")
+
+
+# llm-server's settings (bench/measure/scenarios/llm_server.py), scenario fields too.
+SCENARIO_FIELDS += ("request_rate", "max_concurrency", "prompt_tokens", "output_tokens",
+                    "slo", "find_max_rate")
 
 
 class RunOverrides(Spec):
@@ -100,6 +108,17 @@ class RunSettings(Spec):
     check_outputs: bool = Field(False, description="compare outputs with a CPU fp32 reference")
     reference: str | None = Field(None, description="the fp32 reference .onnx for check_outputs")
     loadgen: Literal["native", "mlperf"] = "native"
+    request_rate: PositiveFinite | None = Field(
+        None, description="llm-server: Poisson arrival rate, requests/s (None: closed loop)")
+    max_concurrency: Concurrency | None = Field(
+        None, description="llm-server: generators serving requests at once [4]")
+    prompt_tokens: SpecText | None = Field(
+        None, description="llm-server: prompt tokens per request, N or uniform:LOW-HIGH")
+    output_tokens: SpecText | None = Field(
+        None, description="llm-server: generated tokens per request, N or uniform:LOW-HIGH")
+    slo: SpecText | None = Field(
+        None, description="llm-server: ttft=TIME,tpot=TIME [ttft=2000ms,tpot=100ms]")
+    find_max_rate: bool = Field(False, description="llm-server: search the highest valid rate")
 
     @model_validator(mode="after")
     def _check_scenario_flags(self) -> RunSettings:

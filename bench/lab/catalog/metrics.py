@@ -80,6 +80,14 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
            "prompt to first generated token (median prefill)"),
     Metric("time_per_output_token", "ms", "token_generation.time_per_output_token_ms",
            "mean decode step"),
+    Metric("goodput", "1/s", "llm_server.goodput",
+           "llm-server: requests/s whose TTFT and TPOT met the SLO"),
+    Metric("output_tokens_per_s", "tokens/s", "llm_server.output_tokens_per_s",
+           "llm-server: generated tokens per second over all requests"),
+    Metric("request_throughput", "1/s", "llm_server.achieved_rate",
+           "llm-server: requests completed per second"),
+    Metric("ttft_p99", "ms", "llm_server.ttft_ms.p99", "llm-server: p99 time to first token"),
+    Metric("tpot_p99", "ms", "llm_server.tpot_ms.p99", "llm-server: p99 time per output token"),
 )}
 
 

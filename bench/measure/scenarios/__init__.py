@@ -5,6 +5,7 @@ listed here explicitly."""
 from __future__ import annotations
 
 from bench.measure.scenarios import (  # noqa: F401  (each registers its scenario)
+    llm_server,
     multi_stream,
     offline,
     server,
