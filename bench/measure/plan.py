@@ -21,6 +21,7 @@ from bench.spec import DeviceProfile, RunSettings
 from bench.spec.limits import check_input_bytes
 from bench.zoo import ResolvedModel, resolve
 from bench.zoo.binding import ModelNames, check_flags
+from bench.zoo.decoders import DecoderLayout, plan_decoder
 from bench.zoo.graph import GraphInput
 from bench.zoo.inputs import InputPlan, plan_inputs
 
@@ -36,6 +37,7 @@ class Job:
     collectors: tuple[str, ...] = ()
     profile: DeviceProfile | None = None
     emulation: Emulation | None = None
+    decoder: DecoderLayout | None = None  # a decoder scenario's I/O convention
 
     @property
     def scenario(self) -> Scenario:
@@ -116,7 +118,8 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
                 and model.spec is not None):  # a variant is checked against its fp32 build
             own = with_settings(own, {"reference": str(resolve(model.spec.name, "fp32").path)})
         _check_job(model.name, model.inputs, own)
-        specs = model.spec.inputs if model.spec else ()
+        decoder = plan_decoder(model, own) if get_scenario(own.scenario).decoder else None
+        specs = model.spec.inputs if model.spec else decoder.specs if decoder else ()
         shapes, values, dims = known.scoped(own.shapes, own.values, own.dims)
         inputs = plan_inputs(model.name, model.inputs, specs, shapes, values, dims, model.path,
                              f"{model.name}:" if len(resolved) > 1 else "")
@@ -124,5 +127,5 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
         check_input_bytes(model.name, [(i.name, i.dtype, i.shape) for i in inputs])
         execution = plan_execution(profile, available, own.threads)
         jobs.append(Job(model, tuple(inputs), own, execution, tuple(profile.collectors),
-                        profile, emulation))
+                        profile, emulation, decoder.layout if decoder else None))
     return jobs

@@ -60,7 +60,8 @@ def target(job: Job, opened: session.OpenedSession) -> Target:
     def open_run(threads: int | None) -> RunFn:
         return session.open_session(job.model.path, threads, opened.providers).session.run
     return Target(open=open_run, input_dims={g.name: g.dims for g in job.model.inputs},
-                  output_names=session.output_names(opened.session), model=job.model.name)
+                  output_names=session.output_names(opened.session), model=job.model.name,
+                  path=job.model.path, decoder=job.decoder)
 
 
 def drive(job: Job, infer: RunFn, feeds: Mapping[str, np.ndarray], tick: Tick,

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,6 +31,7 @@ from bench.stats.intervals import BATCH_MIN_N, PercentileCI, percentile_ci
 if TYPE_CHECKING:
     from bench.result.models import RunResult
     from bench.spec import RunSettings
+    from bench.zoo.decoders import DecoderLayout
     from bench.zoo.graph import GraphInput
 
 # InferenceSession.run(None, feeds): onnxruntime returns a list with one entry per output,
@@ -54,6 +56,8 @@ class Target:
     input_dims: Mapping[str, tuple[int | str | None, ...]]
     output_names: tuple[str, ...]
     model: str = ""
+    path: Path | None = None  # the model file
+    decoder: DecoderLayout | None = None  # a decoder scenario's I/O convention (planned)
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class Scenario:
     loadgen: ClassVar[str | None] = None  # MLPerf LoadGen's TestScenario, if it has one
     concurrent: ClassVar[bool] = False  # queries overlap: rates, not latencies, add up
     result_field: ClassVar[str] = "scenario_figures"  # the RunResult field of its figures
+    decoder: ClassVar[bool] = False  # drives a decoder: the planner fixes its first step
 
     def check_settings(self, settings: RunSettings) -> None:
         """Raise ``ValueError`` for settings this scenario refuses (while validating)."""

@@ -17,14 +17,14 @@ that length.
 from __future__ import annotations
 
 import gc
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bench.errors import InputError
+from bench.measure.decoding import Steps
 from bench.measure.scenarios.base import (
     Measurement,
     RunFn,
@@ -41,22 +41,9 @@ from bench.result.figures import TokenGenerationFigures
 if TYPE_CHECKING:
     from bench.result.models import RunResult
     from bench.spec import RunSettings
-    from bench.zoo.graph import GraphInput
 
-_PAST = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
-
-
-def check_decoder(model: str, input_names: Sequence[str]) -> None:
-    """Refuse a model without the decoder I/O convention, naming what is missing."""
-    pasts = [n for n in input_names if _PAST.match(n)]
-    if "input_ids" not in input_names or not pasts:
-        raise InputError(
-            f"model {model!r} is not a decoder: --scenario token-generation needs inputs "
-            "input_ids and past_key_values.{i}.key/.value (the llm_decoder convention)")
-
-
-def _prompt(feeds: Mapping[str, np.ndarray], length: int | None) -> np.ndarray:
-    ids = feeds["input_ids"]
+def _prompt(feeds: Mapping[str, np.ndarray], name: str, length: int | None) -> np.ndarray:
+    ids = feeds[name]
     if length is None:
         return ids
     return np.resize(ids, (ids.shape[0], length)).astype(ids.dtype)
@@ -68,33 +55,26 @@ class TokenGeneration(Scenario):
     percentile = 50.0
     uses = ("prompt_length", "new_tokens")
     result_field = "token_generation"
-
-    def check_model(self, model: str, inputs: Sequence[GraphInput],
-                    settings: RunSettings) -> None:
-        check_decoder(model, [g.name for g in inputs])
+    decoder = True
 
     def run(self, infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
             tick: Tick | None = None, target: Target | None = None) -> Measurement:
-        names = tuple(target.output_names) if target else ()
-        check_decoder(target.model if target else "?", list(feeds))
-        prompt = _prompt(feeds, settings.prompt_length)
-        empty = {n: v[:, :, :0] for n, v in feeds.items() if _PAST.match(n)}
-        fed_back = [(names.index(k), "past_key_values" + k[len("present"):]) for k in names
-                    if k.startswith("present.")]
-        logits_at = names.index("logits")
+        model = target.model if target else "?"
+        if target is None or target.decoder is None:
+            raise InputError(f"model {model!r}: token generation needs a planned decoder")
+        layout = target.decoder
+        steps_of = Steps(model, layout, feeds, tuple(target.output_names) if target else ())
+        prompt = _prompt(feeds, layout.input_ids, settings.prompt_length)
         steps = settings.new_tokens
 
         def generation(record: list[int]) -> None:
             """One prefill and ``steps`` decode steps; record[0] is the prefill time."""
-            step_feeds: dict[str, np.ndarray] = {"input_ids": prompt, **empty}
+            step_feeds = steps_of.first(prompt)
             for i in range(steps + 1):
                 t0 = perf_counter_ns()
                 out = infer(None, step_feeds)
                 record[i] = perf_counter_ns() - t0
-                token = np.argmax(out[logits_at][:, -1, :], axis=-1).astype(np.int64)
-                step_feeds = {"input_ids": token[:, None]}
-                for present, past in fed_back:
-                    step_feeds[past] = out[present]
+                step_feeds = steps_of.extend(out, steps_of.token(out), prompt.shape[1] + i)
 
         record = [0] * (steps + 1)
         warmup: list[int] = []
