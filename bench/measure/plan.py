@@ -14,7 +14,7 @@ from bench.device import session
 from bench.device.affinity import usable_cpus
 from bench.device.execution import ExecutionPlan, plan_execution
 from bench.errors import InputError, SpecError
-from bench.measure import loadgen
+from bench.measure import llm_plan, loadgen
 from bench.measure.scenarios import Scenario, get_scenario
 from bench.result.models import Emulation
 from bench.spec import DeviceProfile, RunSettings
@@ -114,6 +114,8 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
     for model, (_, overrides), known in zip(resolved, pairs, names):
         where = f"device profile {profile.name!r}, workload {model.name!r}: "
         own = _workload_settings(settings, overrides, where)
+        model, update = llm_plan.prepare(model, own)  # a decoder's engine (GenAI folders)
+        own = with_settings(own, update, where)
         if (own.check_outputs and own.reference is None and own.precision != "fp32"
                 and model.spec is not None):  # a variant is checked against its fp32 build
             own = with_settings(own, {"reference": str(resolve(model.spec.name, "fp32").path)})

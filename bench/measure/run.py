@@ -31,6 +31,7 @@ from bench.device.execution import fallen_back_nodes, run_notes
 from bench.errors import EdgebenchError, RunError
 from bench.measure import assemble, loadgen
 from bench.measure.conformance import Tolerance, tolerance_for
+from bench.measure.genai_run import measure_genai
 from bench.measure.passes import run_passes, slug
 from bench.measure.plan import Job, plan
 from bench.measure.progress import Progress, SilentProgress
@@ -85,6 +86,8 @@ def measure(job: Job, progress: Progress, artifacts: Path | None = None) -> RunR
 
 def _measure(job: Job, progress: Progress, artifacts: Path | None) -> RunResult:
     settings = job.settings
+    if settings.engine == "genai":  # onnxruntime-genai's Generator, not a session
+        return measure_genai(job, progress)
     feeds = generate_inputs(job.inputs, settings.seed)
     execution = job.execution
     refusal = execution.providers.refusal() if execution is not None else None

@@ -28,6 +28,7 @@ from bench.result.figures import (
     Sustained,
     TokenGenerationFigures,
 )
+from bench.result.llm import LlmMetrics
 from bench.result.machine import (  # noqa: F401  (part of the report's models)
     CpuFrequency,
     DeviceInfo,
@@ -83,6 +84,10 @@ class ResultSettings(Record):
     sustained_s: float | None = None
     prompt_length: int | None = None
     new_tokens: int | None = None
+    repetitions: int | None = None
+    context_depth: int | None = None
+    sweep_prompt: list[int] | None = None
+    sweep_new_tokens: list[int] | None = None
     backend: Literal["native", "mlperf"] | None = Field(
         None, description="who issued the queries: edgebench's own scenario ('native') or "
                           "MLPerf LoadGen ('mlperf', --loadgen); None before 1.2.0")
@@ -92,8 +97,10 @@ class ResultSettings(Record):
         """A field added in a minor version is left out while unset (None), so a report
         written before it dumps, hashes and verifies its signature as it was written."""
         data: dict[str, Any] = handler(self)
-        if data.get("backend", "") is None:
-            del data["backend"]
+        for name in ("backend", "repetitions", "context_depth", "sweep_prompt",
+                     "sweep_new_tokens"):
+            if data.get(name, "") is None:
+                del data[name]
         return data
 
 
@@ -192,6 +199,8 @@ class RunResult(Record):
     offline: OfflineFigures | None = None
     server: ServerFigures | None = None
     token_generation: TokenGenerationFigures | None = None
+    llm: LlmMetrics | None = Field(None, description="a decoder's LLM figures (pp/tg t/s, "
+                                                     "TTFT, TPOT, ITL); bench/result/llm.py")
     sustained: Sustained | None = None
     cpu: CpuUsage | None = None
     op_profile: OpProfile | None = None
@@ -205,6 +214,15 @@ class RunResult(Record):
     defaulted_dims: list[DefaultedDim] = Field(
         default_factory=list, description="a leading batch dim nobody set runs at 1")
 
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unset_llm(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """``llm`` (a minor-version addition) is left out while unset, so an earlier report
+        dumps and hashes as it was written."""
+        data: dict[str, Any] = handler(self)
+        if data.get("llm", "") is None:
+            del data["llm"]
+        return data
 
 class Signature(Record):
     """An Ed25519 signature over ``canonical_json(report)`` (``edgebench sign``)."""

@@ -53,7 +53,8 @@ def _prompt(feeds: Mapping[str, np.ndarray], name: str, length: int | None) -> n
 class TokenGeneration(Scenario):
     headline = "decode tokens/s"
     percentile = 50.0
-    uses = ("prompt_length", "new_tokens")
+    uses = ("prompt_length", "new_tokens", "repetitions", "context_depth", "sweep_prompt",
+            "sweep_new_tokens")
     result_field = "token_generation"
     decoder = True
 
