@@ -20,6 +20,7 @@ from bench.measure.progress import LineProgress, SilentProgress
 from bench.measure.run import new_run_id
 from bench.measure.scenarios import list_scenarios
 from bench.report import write_report
+from bench.report.llm_table import render_llm_table
 from bench.report.table import render_text, result_row
 from bench.result.models import Report
 from bench.spec import RunSettings, parse_dims, parse_shapes, parse_values
@@ -129,6 +130,9 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
             mode="json", exclude={"results": {"__all__": {"samples_ns", "warmup_samples_ns"}}})})
     else:
         click.echo(render_text([result_row(r) for r in report.results]))
+        llm = render_llm_table(report.results)  # llama-bench's pp/tg t/s ± sd
+        if llm:
+            click.echo("\n" + llm)
         click.echo(f"\nreport: {paths[0]}")
     if failed:
         raise RunError(failed)

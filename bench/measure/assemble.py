@@ -161,4 +161,7 @@ def measured(job: Job, o: Observed) -> RunResult:
         headline=scenario.headline, early_stopping=early_stopping(settings, m),
         loadgen=m.loadgen, sustained=None if m.loadgen is not None else sustained(settings, m),
         roofline=roofline_of(scenario, settings, job.model.path, job.inputs, m, stats.p50),
+        llm=None if m.llm is None else m.llm.model_copy(update={  # what the engine observed
+            "model_load_ms": o.opened.create_ns / 1e6,
+            "peak_rss_bytes": o.memory.peak_rss_bytes}),
         **own)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from bench.result.figures import Figures, LoadgenResult
+from bench.result.llm import LlmMetrics
 from bench.stats.intervals import BATCH_MIN_N, PercentileCI, percentile_ci
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class Measurement:
     ci: PercentileCI | None = None  # the interval reached when the run ended
     figures: Figures | None = None  # the scenario's own typed figures (its report record)
     loadgen: LoadgenResult | None = None  # set when MLPerf LoadGen drove the run
+    llm: LlmMetrics | None = None  # a decoder scenario's LLM figures (bench/result/llm.py)
 
 
 class Scenario:

@@ -25,6 +25,7 @@ import numpy as np
 
 from bench.errors import InputError
 from bench.measure.decoding import Steps
+from bench.measure.llm_figures import DecodeFn, PrefillFn, Timings, grid, run_tests, summarise
 from bench.measure.scenarios.base import (
     Measurement,
     RunFn,
@@ -49,6 +50,32 @@ def _prompt(feeds: Mapping[str, np.ndarray], name: str, length: int | None) -> n
     return np.resize(ids, (ids.shape[0], length)).astype(ids.dtype)
 
 
+def _grid_runs(infer: RunFn, steps: Steps, prompt: np.ndarray) -> tuple[PrefillFn, DecodeFn]:
+    """The llama-bench grid's two kinds of test on a session: a prompt of p tokens (its
+    run() timed), and n decode steps after a context of d tokens (their run()s timed)."""
+    def ids(length: int) -> np.ndarray:
+        return np.resize(prompt, (1, length)).astype(prompt.dtype)
+
+    def prefill(p: int) -> int:
+        feeds = steps.first(ids(p))
+        t0 = perf_counter_ns()
+        infer(None, feeds)
+        return perf_counter_ns() - t0
+
+    def decode(depth: int, n: int) -> int:
+        context = max(depth, 1)
+        out = infer(None, steps.first(ids(context)))
+        spent = 0
+        for i in range(n):
+            feeds = steps.extend(out, steps.token(out), context + i)
+            t0 = perf_counter_ns()
+            out = infer(None, feeds)
+            spent += perf_counter_ns() - t0
+        return spent
+
+    return prefill, decode
+
+
 @register("token-generation")
 class TokenGeneration(Scenario):
     headline = "decode tokens/s"
@@ -68,6 +95,8 @@ class TokenGeneration(Scenario):
         prompt = _prompt(feeds, layout.input_ids, settings.prompt_length)
         steps = settings.new_tokens
 
+        cache = [0]
+
         def generation(record: list[int]) -> None:
             """One prefill and ``steps`` decode steps; record[0] is the prefill time."""
             step_feeds = steps_of.first(prompt)
@@ -76,6 +105,7 @@ class TokenGeneration(Scenario):
                 out = infer(None, step_feeds)
                 record[i] = perf_counter_ns() - t0
                 step_feeds = steps_of.extend(out, steps_of.token(out), prompt.shape[1] + i)
+            cache[0] = steps_of.cache_bytes(out)
 
         record = [0] * (steps + 1)
         warmup: list[int] = []
@@ -87,6 +117,7 @@ class TokenGeneration(Scenario):
         samples = np.zeros(capacity, dtype=np.int64)
         ends = np.zeros(capacity, dtype=np.int64)
         prefill: list[int] = []
+        records: list[list[int]] = []
         count = 0
         gc_was_enabled = gc.isenabled()
         gc.disable()
@@ -97,6 +128,7 @@ class TokenGeneration(Scenario):
                 generation(record)
                 now = perf_counter_ns()
                 prefill.append(record[0])
+                records.append(list(record))
                 if count + steps > len(samples):
                     samples = np.concatenate([samples, np.zeros_like(samples)])
                     ends = np.concatenate([ends, np.zeros_like(ends)])
@@ -104,7 +136,7 @@ class TokenGeneration(Scenario):
                 ends[count:count + steps] = now
                 count += steps
                 ended_by = stopper.check(now, count, samples)
-                if ended_by is not None:
+                if ended_by is not None and len(records) >= settings.repetitions:
                     break
         finally:
             if gc_was_enabled:
@@ -117,12 +149,16 @@ class TokenGeneration(Scenario):
             time_per_output_token_ms=float(decode.mean()) / 1e6 if count else 0.0,
             decode_tokens_per_s=count * prompt.shape[0] / decode_s if decode_s else 0.0,
             prefill_samples_ns=prefill)
+        timings = Timings("onnxruntime", layout.convention, int(prompt.shape[1]), steps, records,
+                          False, 0, cache[0])
+        tests = run_tests(*grid(settings, int(prompt.shape[1])), settings.context_depth,
+                          settings.repetitions, *_grid_runs(infer, steps_of, prompt))
         return Measurement(
             samples_ns=tuple(decode.tolist()), warmup_samples_ns=tuple(warmup),
             duration_ns=now - start, ended_by=ended_by,
             ends_ns=tuple((ends[:count] - start).tolist()),
             headline_percentile=self.percentile, ci=stopper.final_ci(samples, count),
-            figures=figures)
+            figures=figures, llm=summarise(timings, tests))
 
     def roofline_query(self, settings: RunSettings, measured: Measurement,
                        shapes: Shapes) -> tuple[Shapes, float]:
