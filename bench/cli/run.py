@@ -25,6 +25,7 @@ from bench.report.table import render_text, result_row
 from bench.result.models import Report
 from bench.spec import RunSettings, parse_dims, parse_shapes, parse_values
 from bench.spec.profiles import detect_profile, load_profile
+from bench.zoo.genai_folder import is_genai_folder
 
 
 def _settings(quick: bool, given: dict[str, Any]) -> RunSettings:
@@ -88,7 +89,7 @@ def _write(report: Report, out: Path) -> tuple[list[Path], str | None]:
 @click.option("--verbose", is_flag=True,
               help="Also show onnxruntime's own log lines (the report keeps them anyway).")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed of the input generator [0].")
-@click.option("--precision", type=click.Choice(["fp32", "fp16", "int8"]),
+@click.option("--precision", type=click.Choice(["fp32", "fp16", "int8", "int4"]),
               help="Precision variant of suite models (built once, cached) [fp32].")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Output folder [reports/<run-id>/].")
@@ -110,6 +111,8 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
     With no MODEL and no --device, runs the quick suite of the profile that fits this host.
     """
     quick = quick or (not model_refs and device is None)
+    if scenario is None and model_refs and all(map(is_genai_folder, model_refs)):
+        scenario = "token-generation"  # what an ONNX Runtime GenAI folder is for
     settings = _settings(quick, dict(
         scenario=scenario, duration_s=duration, min_queries=min_queries,
         max_duration_s=max_duration, warmup=warmup, threads=threads, seed=seed,

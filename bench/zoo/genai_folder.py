@@ -136,3 +136,10 @@ def beside(model_file: Path) -> DecoderFolder:
         if genai.model.decoder.filename == model_file.name:
             return DecoderFolder(folder, model_file, genai=genai)
     return DecoderFolder(folder, model_file, hf_config=hf_config(folder))
+
+
+def is_genai_folder(ref: str) -> bool:
+    """Whether ``ref`` names an ONNX Runtime GenAI folder (its config beside the model)."""
+    path = Path(ref)
+    return (path / GENAI_CONFIG).is_file() or (path.is_file()
+                                               and (path.parent / GENAI_CONFIG).is_file())
