@@ -223,3 +223,30 @@ def test_open_folder_names_the_missing_model_file(tiny_genai: Path, tmp_path: Pa
     shutil.copy(tiny_genai / "genai_config.json", folder)
     with pytest.raises(ModelFileError, match="'model.onnx' is not in"):
         resolve(str(folder))
+
+
+def test_int4_genai_folder(tmp_path: Path, cli_runner, fast_flags: list[str]) -> None:
+    """--engine genai --precision int4 builds the suite decoder's int4 GenAI folder
+    (MatMulNBits) and onnxruntime-genai runs it."""
+    result = cli_runner.invoke(main, ["run", "llm_decoder_tiny", "--scenario",
+                                      "token-generation", "--engine", "genai", "--precision",
+                                      "int4", "--json", "--out", str(tmp_path), *fast_flags])
+    assert result.exit_code == 0, result.output
+    (r,) = _json(result)["results"]
+    assert r["llm"]["engine"] == "onnxruntime-genai" and r["precision"] == "int4"
+    assert r["model"] == "llm_decoder_tiny" and r["input_shapes"]["input_ids"] == [1, 16]
+
+
+def test_results_of_two_engines_are_not_compared(tiny_genai: Path, tmp_path: Path,
+                                                 cli_runner, fast_flags: list[str]) -> None:
+    from bench.result.compare import compare_reports
+    from bench.result.contract import load_report
+    reports = []
+    for engine in ("genai", "onnxruntime"):
+        out = tmp_path / engine
+        result = cli_runner.invoke(main, ["run", str(tiny_genai), "--engine", engine,
+                                          "--out", str(out), *fast_flags])
+        assert result.exit_code == 0, result.output
+        reports.append(load_report(out / "report.json"))
+    (pair,) = compare_reports(reports[0], reports[1]).pairs
+    assert pair.kind == "incomparable" and "engine differs" in (pair.reason or "")

@@ -104,6 +104,9 @@ def _mismatch(base: RunResult, new: RunResult) -> str | None:
     if backend(base) != backend(new):
         return (f"backend differs ({backend(base)} vs {backend(new)}): queries issued by "
                 "edgebench's own scenario on one side and by MLPerf LoadGen on the other")
+    engines = [r.llm.engine if r.llm is not None else "onnxruntime" for r in (base, new)]
+    if engines[0] != engines[1]:  # a Generator's tokens include its sampling; a session's not
+        return f"engine differs ({engines[0]} vs {engines[1]}): --engine changes what is timed"
     for field in QUERY_SETTINGS:
         old, now = getattr(base.settings, field), getattr(new.settings, field)
         if old != now:
