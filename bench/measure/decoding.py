@@ -1,6 +1,6 @@
-"""The feeds of each step of a generation, by a decoder's convention
-(:class:`bench.zoo.decoders.DecoderLayout`): the prompt with an empty past first, then one
-token a step with the previous step's ``present.*`` as the past; ``attention_mask`` (ones
+"""A decoder's I/O convention (:class:`DecoderLayout`; from its input names here, with the
+configs' sizes by ``bench.zoo.decoders``) and the feeds of each step of a generation: the
+prompt with an empty past first, then one token a step with the previous step's ``present.*`` as the past; ``attention_mask`` (ones
 over past + new tokens), ``position_ids`` (past .. past + seq - 1), ``use_cache_branch``
 (False at the first step) and GroupQueryAttention's ``seqlens_k`` (total - 1) and
 ``total_sequence_length`` filled as the convention says. All of it is built outside the
@@ -9,15 +9,88 @@ timed region.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from bench.errors import InputError
 
-if TYPE_CHECKING:
-    from bench.zoo.decoders import DecoderLayout
+_PAST = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
+_EXTRA = ("attention_mask", "position_ids", "use_cache_branch", "seqlens_k",
+          "total_sequence_length")
+NOT_A_DECODER = ("model {model!r} is not a decoder: --scenario token-generation needs inputs "
+                 "input_ids and past_key_values.{{i}}.key/.value (the optimum, ONNX Runtime "
+                 "GenAI or llm_decoder convention)")
+
+
+@dataclass(frozen=True)
+class DecoderLayout:
+    """Which inputs a decoder takes and how each step fills them."""
+
+    convention: str
+    past: tuple[tuple[str, str], ...]  # (key, value) input of each layer
+    present: tuple[tuple[str, str], ...]  # the output fed back to each
+    input_ids: str = "input_ids"
+    logits: str = "logits"
+    attention_mask: str | None = None
+    position_ids: str | None = None
+    use_cache_branch: str | None = None
+    seqlens_k: str | None = None
+    total_sequence_length: str | None = None
+    kv_heads: int | None = None
+    head_dim: int | None = None
+    vocab: int | None = None
+    context_length: int | None = None
+
+    @property
+    def layers(self) -> int:
+        return len(self.past)
+
+    def fed(self) -> tuple[str, ...]:
+        """Every input the convention fills."""
+        extra = (self.attention_mask, self.position_ids, self.use_cache_branch,
+                 self.seqlens_k, self.total_sequence_length)
+        return (self.input_ids, *(n for pair in self.past for n in pair),
+                *(n for n in extra if n is not None))
+
+
+def layout_from_names(model: str, names: Sequence[str]) -> DecoderLayout | None:
+    """The layout the input names show (optimum, merged, edgebench; no sizes), or None for
+    a model with neither ``input_ids`` nor past inputs; a decoder missing a needed input is
+    an ``InputError`` naming it. ``bench.zoo.decoders`` adds the configs' sizes."""
+    layers: dict[int, set[str]] = {}
+    for name in names:
+        match = _PAST.match(name)
+        if match:
+            layers.setdefault(int(match.group(1)), set()).add(match.group(2))
+    if "input_ids" not in names and not layers:
+        return None
+    what = "a decoder (inputs input_ids and past_key_values.{i}.key/.value)"
+    if "input_ids" not in names:
+        raise InputError(f"model {model!r}: has past_key_values inputs but no input_ids; "
+                         f"token generation needs {what}")
+    if not layers:
+        raise InputError(f"model {model!r}: has input_ids but no past_key_values.{{i}}.key/"
+                         f".value inputs; token generation needs {what} (export it with "
+                         "the KV cache, e.g. optimum's --task text-generation-with-past)")
+    count = max(layers) + 1
+    for i in range(count):
+        for part in ("key", "value"):
+            if part not in layers.get(i, set()):
+                raise InputError(f"model {model!r}: decoder input past_key_values.{i}.{part} "
+                                 f"is missing (layers 0..{count - 1} each need .key and .value)")
+    past = tuple((f"past_key_values.{i}.key", f"past_key_values.{i}.value")
+                 for i in range(count))
+    present = tuple((f"present.{i}.key", f"present.{i}.value") for i in range(count))
+    found = {k: k for k in _EXTRA if k in names}
+    convention = ("optimum-merged" if "use_cache_branch" in names else
+                  "optimum" if "attention_mask" in names else "edgebench")
+    return DecoderLayout(convention, past, present, **found)
+
+
 
 
 class Steps:

@@ -15,13 +15,14 @@ from bench.device.affinity import usable_cpus
 from bench.device.execution import ExecutionPlan, plan_execution
 from bench.errors import InputError, SpecError
 from bench.measure import llm_plan, loadgen
+from bench.measure.decoding import DecoderLayout
 from bench.measure.scenarios import Scenario, get_scenario
 from bench.result.models import Emulation
 from bench.spec import DeviceProfile, RunSettings
 from bench.spec.limits import check_input_bytes
 from bench.zoo import ResolvedModel, resolve
 from bench.zoo.binding import ModelNames, check_flags
-from bench.zoo.decoders import DecoderLayout, plan_decoder
+from bench.zoo.decoders import plan_decoder
 from bench.zoo.graph import GraphInput
 from bench.zoo.inputs import InputPlan, plan_inputs
 

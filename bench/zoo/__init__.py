@@ -68,7 +68,7 @@ def resolve(ref: str, precision: str = "fp32", custom_ops: Sequence[str] = ()) -
                              f"{ref} runs as the file it is (convert it yourself, or use fp32)")
         path = Path(ref)
         name = path.stem
-        if path.is_dir():  # an exported decoder's folder (ONNX Runtime GenAI, optimum)
+        if path.is_dir() and path.suffix != ".onnx":  # a decoder's folder (GenAI, optimum)
             name, path = path.resolve().name, open_folder(path).model_file
         checked = check_model_file(path, custom_ops)
         return ResolvedModel(name, path, model_sha256(path, checked.model),

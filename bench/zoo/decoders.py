@@ -20,12 +20,13 @@ convention and the config (batch 1, the prompt's length), never from ``--shape``
 
 from __future__ import annotations
 
-import re
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bench.errors import InputError
+from bench.measure.decoding import NOT_A_DECODER, DecoderLayout, layout_from_names
 from bench.spec import Generator, InputSpec
 from bench.zoo.genai_folder import DecoderFolder, beside
 from bench.zoo.graph import GraphInput
@@ -35,40 +36,6 @@ if TYPE_CHECKING:
     from bench.zoo import ResolvedModel
 
 DEFAULT_PROMPT = 128
-_PAST = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
-_EXTRA = ("attention_mask", "position_ids", "use_cache_branch", "seqlens_k",
-          "total_sequence_length")
-
-
-@dataclass(frozen=True)
-class DecoderLayout:
-    """Which inputs a decoder takes and how each step fills them."""
-
-    convention: str
-    past: tuple[tuple[str, str], ...]  # (key, value) input of each layer
-    present: tuple[tuple[str, str], ...]  # the output fed back to each
-    input_ids: str = "input_ids"
-    logits: str = "logits"
-    attention_mask: str | None = None
-    position_ids: str | None = None
-    use_cache_branch: str | None = None
-    seqlens_k: str | None = None
-    total_sequence_length: str | None = None
-    kv_heads: int | None = None
-    head_dim: int | None = None
-    vocab: int | None = None
-    context_length: int | None = None
-
-    @property
-    def layers(self) -> int:
-        return len(self.past)
-
-    def fed(self) -> tuple[str, ...]:
-        """Every input the convention fills."""
-        extra = (self.attention_mask, self.position_ids, self.use_cache_branch,
-                 self.seqlens_k, self.total_sequence_length)
-        return (self.input_ids, *(n for pair in self.past for n in pair),
-                *(n for n in extra if n is not None))
 
 
 def _int(config: Mapping[str, object] | None, *keys: str) -> int | None:
@@ -122,48 +89,21 @@ def recognise(model: str, inputs: Sequence[GraphInput],
     names = {g.name for g in inputs}
     if folder is not None and folder.genai is not None:
         return _genai_layout(model, names, folder)
-    layers: dict[int, set[str]] = {}
-    for name in names:
-        match = _PAST.match(name)
-        if match:
-            layers.setdefault(int(match.group(1)), set()).add(match.group(2))
-    if "input_ids" not in names and not layers:
+    layout = layout_from_names(model, sorted(names))
+    if layout is None:
         return None
-    what = "a decoder (inputs input_ids and past_key_values.{i}.key/.value)"
-    if "input_ids" not in names:
-        raise InputError(f"model {model!r}: has past_key_values inputs but no input_ids; "
-                         f"token generation needs {what}")
-    if not layers:
-        raise InputError(f"model {model!r}: has input_ids but no past_key_values.{{i}}.key/"
-                         f".value inputs; token generation needs {what} (export it with "
-                         "the KV cache, e.g. optimum's --task text-generation-with-past)")
     sizes = _sizes(folder)
-    count = max(layers) + 1
-    for i in range(count):
-        for part in ("key", "value"):
-            if part not in layers.get(i, set()):
-                raise InputError(f"model {model!r}: decoder input past_key_values.{i}.{part} "
-                                 f"is missing (layers 0..{count - 1} each need .key and .value)")
-    if sizes["layers"] is not None and sizes["layers"] != count:
-        raise InputError(f"model {model!r}: {count} layers of past_key_values inputs, but "
-                         f"config.json says num_hidden_layers {sizes['layers']}")
-    past = tuple((f"past_key_values.{i}.key", f"past_key_values.{i}.value")
-                 for i in range(count))
-    present = tuple((f"present.{i}.key", f"present.{i}.value") for i in range(count))
-    found = {k: k for k in _EXTRA if k in names}
-    convention = ("optimum-merged" if "use_cache_branch" in names else
-                  "optimum" if "attention_mask" in names else "edgebench")
-    return DecoderLayout(convention, past, present, **found,
-                         **{k: v for k, v in sizes.items() if k != "layers"})
+    if sizes["layers"] is not None and sizes["layers"] != layout.layers:
+        raise InputError(f"model {model!r}: {layout.layers} layers of past_key_values inputs, "
+                         f"but config.json says num_hidden_layers {sizes['layers']}")
+    return dataclasses.replace(layout, **{k: v for k, v in sizes.items() if k != "layers"})
 
 
 def require(model: str, inputs: Sequence[GraphInput],
             folder: DecoderFolder | None = None) -> DecoderLayout:
     layout = recognise(model, inputs, folder)
     if layout is None:
-        raise InputError(f"model {model!r} is not a decoder: --scenario token-generation "
-                         "needs inputs input_ids and past_key_values.{i}.key/.value (the "
-                         "optimum, ONNX Runtime GenAI or llm_decoder convention)")
+        raise InputError(NOT_A_DECODER.format(model=model))
     return layout
 
 

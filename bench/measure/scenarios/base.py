@@ -30,9 +30,9 @@ from bench.result.llm import LlmMetrics
 from bench.stats.intervals import BATCH_MIN_N, PercentileCI, percentile_ci
 
 if TYPE_CHECKING:
+    from bench.measure.decoding import DecoderLayout
     from bench.result.models import RunResult
     from bench.spec import RunSettings
-    from bench.zoo.decoders import DecoderLayout
     from bench.zoo.graph import GraphInput
 
 # InferenceSession.run(None, feeds): onnxruntime returns a list with one entry per output,

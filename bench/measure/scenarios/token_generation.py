@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bench.errors import InputError
-from bench.measure.decoding import Steps
+from bench.measure.decoding import NOT_A_DECODER, Steps, layout_from_names
 from bench.measure.llm_figures import DecodeFn, PrefillFn, Timings, grid, run_tests, summarise
 from bench.measure.scenarios.base import (
     Measurement,
@@ -88,9 +88,11 @@ class TokenGeneration(Scenario):
     def run(self, infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
             tick: Tick | None = None, target: Target | None = None) -> Measurement:
         model = target.model if target else "?"
-        if target is None or target.decoder is None:
-            raise InputError(f"model {model!r}: token generation needs a planned decoder")
-        layout = target.decoder
+        layout = target.decoder if target is not None else None
+        if layout is None:  # not planned (a direct call): the names' convention
+            layout = layout_from_names(model, list(feeds))
+        if layout is None:
+            raise InputError(NOT_A_DECODER.format(model=model))
         steps_of = Steps(model, layout, feeds, tuple(target.output_names) if target else ())
         prompt = _prompt(feeds, layout.input_ids, settings.prompt_length)
         steps = settings.new_tokens
