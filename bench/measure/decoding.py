@@ -1,10 +1,10 @@
 """A decoder's I/O convention (:class:`DecoderLayout`; from its input names here, with the
 configs' sizes by ``bench.zoo.decoders``) and the feeds of each step of a generation: the
 prompt with an empty past first, then one token a step with the previous step's
-``present.*`` as the past; ``attention_mask`` (ones over past + new tokens), ``position_ids`` (past .. past + seq - 1), ``use_cache_branch``
-(False at the first step) and GroupQueryAttention's ``seqlens_k`` (total - 1) and
-``total_sequence_length`` filled as the convention says. All of it is built outside the
-timed region.
+``present.*`` as the past; ``attention_mask`` (ones over past + new tokens),
+``position_ids`` (past .. past + seq - 1), ``use_cache_branch`` (False at the first step)
+and GroupQueryAttention's ``seqlens_k`` (total - 1) and ``total_sequence_length`` filled as
+the convention says. All of it is built outside the timed region.
 """
 
 from __future__ import annotations
