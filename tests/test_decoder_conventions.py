@@ -250,3 +250,17 @@ def test_results_of_two_engines_are_not_compared(tiny_genai: Path, tmp_path: Pat
         reports.append(load_report(out / "report.json"))
     (pair,) = compare_reports(reports[0], reports[1]).pairs
     assert pair.kind == "incomparable" and "engine differs" in (pair.reason or "")
+
+
+def test_a_broken_genai_config_as_a_real_subprocess(tiny_genai: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    folder = tmp_path / "broken"
+    shutil.copytree(tiny_genai, folder)
+    (folder / "genai_config.json").write_text("{not json")
+    edgebench = shutil.which("edgebench", path=os.path.dirname(sys.executable)) or "edgebench"
+    proc = subprocess.run([edgebench, "run", str(folder)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().startswith("error:") and "not valid JSON" in proc.stderr
