@@ -171,3 +171,15 @@ def test_every_module_imports_alone_in_a_fresh_interpreter() -> None:
         outcomes = list(pool.map(_import_alone, sorted(MODULES)))
     failed = [f"{name}: {err.strip().splitlines()[-1]}" for name, code, err in outcomes if code]
     assert not failed
+
+
+def test_only_the_genai_module_imports_onnxruntime_genai() -> None:
+    importers = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n == "onnxruntime_genai" or n.startswith("onnxruntime_genai.")
+                   for n in names):
+                importers.append(name)
+    assert sorted(set(importers)) == ["bench.device.genai"]

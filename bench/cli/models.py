@@ -14,7 +14,7 @@ from bench.zoo.builds import build_model
 from bench.zoo.inspection import GraphProfile, inspect_file
 from bench.zoo.manifests import get_manifest
 
-PRECISIONS = click.Choice(["fp32", "fp16", "int8"])
+PRECISIONS = click.Choice(["fp32", "fp16", "int8", "int4"])
 
 
 @click.group()

@@ -21,10 +21,12 @@ from bench.measure.run import new_run_id
 from bench.measure.scenarios import list_scenarios
 from bench.report import write_report
 from bench.report.llm_server import summary_lines
+from bench.report.llm_table import render_llm_table
 from bench.report.table import render_text, result_row
 from bench.result.models import Report
 from bench.spec import RunSettings, parse_dims, parse_shapes, parse_values
 from bench.spec.profiles import detect_profile, load_profile
+from bench.zoo.genai_folder import is_genai_folder
 
 
 def _settings(quick: bool, given: dict[str, Any]) -> RunSettings:
@@ -93,7 +95,7 @@ def _write(report: Report, out: Path) -> tuple[list[Path], str | None]:
 @click.option("--verbose", is_flag=True,
               help="Also show onnxruntime's own log lines (the report keeps them anyway).")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed of the input generator [0].")
-@click.option("--precision", type=click.Choice(["fp32", "fp16", "int8"]),
+@click.option("--precision", type=click.Choice(["fp32", "fp16", "int8", "int4"]),
               help="Precision variant of suite models (built once, cached) [fp32].")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Output folder [reports/<run-id>/].")
@@ -116,6 +118,8 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
     With no MODEL and no --device, runs the quick suite of the profile that fits this host.
     """
     quick = quick or (not model_refs and device is None)
+    if scenario is None and model_refs and all(map(is_genai_folder, model_refs)):
+        scenario = "token-generation"  # what an ONNX Runtime GenAI folder is for
     settings = _settings(quick, dict(
         scenario=scenario, duration_s=duration, min_queries=min_queries,
         max_duration_s=max_duration, warmup=warmup, threads=threads, repeats=repeats,
@@ -139,6 +143,9 @@ def run(model_refs: tuple[str, ...], device: str | None, scenario: str | None,
         click.echo(render_text([result_row(r) for r in report.results]))
         for line in summary_lines(report.results):
             click.echo(line)
+        llm = render_llm_table(report.results)  # llama-bench's pp/tg t/s ± sd
+        if llm:
+            click.echo("\n" + llm)
         click.echo(f"\nreport: {paths[0]}")
     if failed:
         raise RunError(failed)

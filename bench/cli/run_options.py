@@ -38,6 +38,19 @@ def _count(flag: str, text: str, what: str, auto: bool = False) -> int | str:
     return value
 
 
+def _grid(given: dict[str, Any], field: str, sweep: str) -> dict[str, Any]:
+    """``--prompt-length 128,512``: the first value for the generations, the list a grid."""
+    text = given.get(field)
+    if text is None or isinstance(text, int):
+        return {}
+    try:
+        values = [int(v) for v in str(text).split(",")]
+    except ValueError:
+        raise UsageError(f"{flag_of(field)} {text!r}: expected a positive integer or a comma "
+                         "list of them (e.g. 128,512)") from None
+    return {field: values[0], **({sweep: tuple(values)} if len(values) > 1 else {})}
+
+
 def build_settings(quick: bool, given: dict[str, Any]) -> RunSettings:
     """RunSettings from flags; an invalid value is a ``UsageError`` naming its flag."""
     # flags default to None or False when not given; --no-check-outputs is an explicit False
@@ -52,6 +65,8 @@ def build_settings(quick: bool, given: dict[str, Any]) -> RunSettings:
         explicit["repeats"] = _count("--repeats", str(explicit["repeats"]),
                                      "a whole number of processes, at least 1 (1 measures "
                                      "in this process)")
+    explicit.update(_grid(explicit, "prompt_length", "sweep_prompt"))
+    explicit.update(_grid(explicit, "new_tokens", "sweep_new_tokens"))
     try:
         return RunSettings.quick(**explicit) if quick else RunSettings(**explicit)
     except ValidationError as exc:
@@ -95,8 +110,18 @@ _OPTIONS = [
                       "within this fraction of it (e.g. 0.01), or at --max-duration."),
     click.option("--sustained", "sustained_s", type=float, metavar="SECONDS",
                  help="Run this long; report throughput per window and throttling."),
-    click.option("--prompt-length", type=int, help="token-generation: prompt tokens [manifest]."),
-    click.option("--new-tokens", type=int, help="token-generation: tokens per prompt [32]."),
+    click.option("--prompt-length", metavar="N[,N...]",
+                 help="token-generation: prompt tokens [manifest; 128 for a file]; a list "
+                      "runs llama-bench's pp grid (pp128, pp512)."),
+    click.option("--new-tokens", metavar="N[,N...]",
+                 help="token-generation: tokens per prompt [32]; a list runs the tg grid."),
+    click.option("--repetitions", type=int,
+                 help="token-generation: generations at least, t/s as mean ± sd [5]."),
+    click.option("--context-depth", type=int,
+                 help="token-generation: the tg grid decodes after this many context tokens [0]."),
+    click.option("--engine", type=click.Choice(["genai", "onnxruntime"]),
+                 help="decoders: onnxruntime-genai's Generator (pip install 'edgebench[genai]') "
+                      "or a plain onnxruntime session [genai for a GenAI folder]."),
     click.option("--profile-ops", is_flag=True,
                  help="One extra pass under onnxruntime's profiler; top operators in the "
                       "report, the trace kept beside it (open it in Perfetto)."),

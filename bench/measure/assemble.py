@@ -174,5 +174,8 @@ def measured(job: Job, o: Observation, passes: Passes | None = None,
         loadgen=m.loadgen, sustained=None if m.loadgen is not None else sustained(settings, m),
         roofline=(roofline_of(scenario, settings, job.model.path, job.inputs, m, stats.p50)
                   if with_roofline else None),
+        llm=None if m.llm is None else m.llm.model_copy(update={  # what the engine observed
+            "model_load_ms": o.session_create_ns / 1e6,
+            "peak_rss_bytes": o.memory.peak_rss_bytes}),
         threads_trial=job.threads_trial, **own)
     return result.model_copy(update={"interval": within_interval(scenario, result, m)})

@@ -7,7 +7,8 @@ Per output: ``max_abs_error`` = max |c - r|; ``max_rel_error`` = max |c - r| / m
 ``cosine_similarity`` of the flattened outputs (1.0 when both are all zeros). An output
 passes when ``max_rel_error <= rel_tolerance`` AND ``cosine >= min_cosine``. Defaults per
 precision (a manifest may override them later): fp32 1e-4 / 0.99999, fp16 1e-2 / 0.999,
-int8 1e-1 / 0.99. Integer, boolean and string outputs must match exactly.
+int8 1e-1 / 0.99, int4 2.5e-1 / 0.98 (4-bit weights). Integer, boolean and string outputs
+must match exactly.
 
 Only tensor outputs are compared: an output of another type (the ``seq(map(...))`` of
 ai.onnx.ml's ZipMap, a sequence) is listed as not compared, with its type, and does not
@@ -34,6 +35,9 @@ TOLERANCES: dict[str, Tolerance] = {
     "fp32": Tolerance(rel=1e-4, cosine=0.99999),
     "fp16": Tolerance(rel=1e-2, cosine=0.999),
     "int8": Tolerance(rel=1e-1, cosine=0.99),
+    # 4-bit weights (MatMulNBits, block 32, bench/zoo/genai_build.py): the suite decoders'
+    # logits on a seeded prompt drift by about 12 % of their largest value at cosine 0.99
+    "int4": Tolerance(rel=2.5e-1, cosine=0.98),
 }
 
 

@@ -24,6 +24,7 @@ from bench.device.collectors.cpu import CpuCollector
 from bench.device.collectors.memory import MemoryCollector
 from bench.errors import RunError
 from bench.measure import loadgen
+from bench.measure.decoding import DecoderLayout
 from bench.measure.scenarios import Measurement, Target, get_scenario
 from bench.measure.scenarios.base import RunFn, Tick
 from bench.result.figures import CpuUsage
@@ -52,6 +53,7 @@ class ProcessJob:
     collectors: tuple[str, ...] = ()
     meter: EnergyMeter | None = None
     input_dims: Mapping[str, tuple[int | str | None, ...]] | None = None
+    decoder: DecoderLayout | None = None  # a decoder scenario's I/O convention (planned)
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ def target(job: ProcessJob, opened: session.OpenedSession) -> Target:
     def open_run(threads: int | None) -> RunFn:
         return session.open_session(job.path, threads, opened.providers).session.run
     return Target(open=open_run, input_dims=dict(job.input_dims or {}),
-                  output_names=session.output_names(opened.session), model=job.model)
+                  output_names=session.output_names(opened.session), model=job.model,
+                  path=job.path, decoder=job.decoder)
 
 
 def drive(job: ProcessJob, infer: RunFn, feeds: Mapping[str, np.ndarray], tick: Tick,

@@ -15,7 +15,8 @@ from bench.device import session
 from bench.device.affinity import usable_cpus
 from bench.device.execution import ExecutionPlan, plan_execution
 from bench.errors import InputError, SpecError, UsageError
-from bench.measure import loadgen
+from bench.measure import llm_plan, loadgen
+from bench.measure.decoding import DecoderLayout
 from bench.measure.scenarios import Scenario, get_scenario
 from bench.result.models import Emulation
 from bench.result.processes import ThreadsTrial
@@ -23,6 +24,7 @@ from bench.spec import DeviceProfile, RunSettings
 from bench.spec.limits import check_input_bytes
 from bench.zoo import ResolvedModel, resolve
 from bench.zoo.binding import ModelNames, check_flags
+from bench.zoo.decoders import plan_decoder
 from bench.zoo.graph import GraphInput
 from bench.zoo.inputs import InputPlan, plan_inputs
 
@@ -39,6 +41,7 @@ class Job:
     profile: DeviceProfile | None = None
     emulation: Emulation | None = None
     threads_trial: ThreadsTrial | None = None  # set when --threads auto chose the count
+    decoder: DecoderLayout | None = None  # a decoder scenario's I/O convention
 
     @property
     def scenario(self) -> Scenario:
@@ -144,11 +147,14 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
         own = _workload_settings(settings, overrides, where)
         if own.repeats is None:
             own = with_settings(own, {"repeats": default_repeats(own)})
+        model, update = llm_plan.prepare(model, own)  # a decoder's engine (GenAI folders)
+        own = with_settings(own, update, where)
         if (own.check_outputs and own.reference is None and own.precision != "fp32"
                 and model.spec is not None):  # a variant is checked against its fp32 build
             own = with_settings(own, {"reference": str(resolve(model.spec.name, "fp32").path)})
         _check_job(model.name, model.inputs, own)
-        specs = model.spec.inputs if model.spec else ()
+        decoder = plan_decoder(model, own) if get_scenario(own.scenario).decoder else None
+        specs = model.spec.inputs if model.spec else decoder.specs if decoder else ()
         shapes, values, dims = known.scoped(own.shapes, own.values, own.dims)
         inputs = plan_inputs(model.name, model.inputs, specs, shapes, values, dims, model.path,
                              f"{model.name}:" if len(resolved) > 1 else "")
@@ -156,5 +162,5 @@ def plan(models: Sequence[str], profile: DeviceProfile, settings: RunSettings,
         check_input_bytes(model.name, [(i.name, i.dtype, i.shape) for i in inputs])
         execution = plan_execution(profile, available, fixed_threads(own))
         jobs.append(Job(model, tuple(inputs), own, execution, tuple(profile.collectors),
-                        profile, emulation))
+                        profile, emulation, decoder=decoder.layout if decoder else None))
     return jobs

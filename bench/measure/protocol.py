@@ -14,9 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from bench.device.collectors.beside import BesideResult
 from bench.device.session import SessionConfig
+from bench.measure.decoding import DecoderLayout
 from bench.measure.observe import Observation, ProcessJob
 from bench.measure.scenarios import Measurement, get_scenario
 from bench.result.figures import CpuUsage, LoadgenResult
+from bench.result.llm import LlmMetrics
 from bench.result.models import Energy, Memory, RunResult, Temperature
 from bench.spec import RunSettings
 from bench.spec.device import EnergyMeter
@@ -44,6 +46,7 @@ class WireJob(Wire):
     collectors: list[str] = Field(default_factory=list)
     meter: EnergyMeter | None = None
     input_dims: dict[str, list[int | str | None]] = Field(default_factory=dict)
+    decoder: DecoderLayout | None = None
     feeds: str = Field(description="an .npz file of the seeded inputs")
     artifacts: str | None = None
     index: int = Field(1, description="which repeat (1-based)")
@@ -69,6 +72,7 @@ class WireMeasurement(Wire):
     ci: WireCI | None
     figures: dict[str, object] | None
     loadgen: LoadgenResult | None
+    llm: LlmMetrics | None = None
 
 
 class WireObservation(Wire):
@@ -101,8 +105,8 @@ def job_to_wire(job: ProcessJob, feeds: Path, artifacts: Path | None, index: int
     return WireJob(model=job.model, path=str(job.path), settings=job.settings, config=config,
                    collectors=list(job.collectors), meter=job.meter,
                    input_dims={k: list(v) for k, v in (job.input_dims or {}).items()},
-                   feeds=str(feeds), artifacts=None if artifacts is None else str(artifacts),
-                   index=index)
+                   decoder=job.decoder, feeds=str(feeds),
+                   artifacts=None if artifacts is None else str(artifacts), index=index)
 
 
 def job_from_wire(w: WireJob) -> ProcessJob:
@@ -113,7 +117,8 @@ def job_from_wire(w: WireJob) -> ProcessJob:
         cpu_arena=c.cpu_arena, forbid_cpu_fallback=c.forbid_cpu_fallback)
     return ProcessJob(model=w.model, path=Path(w.path), settings=w.settings, config=config,
                       collectors=tuple(w.collectors), meter=w.meter,
-                      input_dims={k: tuple(v) for k, v in w.input_dims.items()})
+                      input_dims={k: tuple(v) for k, v in w.input_dims.items()},
+                      decoder=w.decoder)
 
 
 def observation_to_wire(o: Observation) -> WireObservation:
@@ -130,7 +135,7 @@ def observation_to_wire(o: Observation) -> WireObservation:
                 percentile=ci.percentile, n=ci.n, value=ci.value, low=ci.low, high=ci.high,
                 batch_half_width=ci.batch_half_width),
             figures=None if m.figures is None else m.figures.model_dump(mode="json"),
-            loadgen=m.loadgen),
+            loadgen=m.loadgen, llm=m.llm),
         energy=o.beside.energy, temperature_c=dict(o.beside.temperature_c),
         gpu_peak_memory_bytes=o.beside.gpu_peak_memory_bytes, cpu=o.cpu, memory=o.memory)
 
@@ -149,7 +154,7 @@ def observation_from_wire(w: WireObservation, scenario: str) -> Observation:
         samples_ns=tuple(m.samples_ns), warmup_samples_ns=tuple(m.warmup_samples_ns),
         duration_ns=m.duration_ns, ended_by=m.ended_by, samples_per_query=m.samples_per_query,
         ends_ns=tuple(m.ends_ns), headline_percentile=m.headline_percentile, ci=ci,
-        figures=figures, loadgen=m.loadgen)
+        figures=figures, loadgen=m.loadgen, llm=m.llm)
     return Observation(
         providers=tuple(w.providers), session_create_ns=w.session_create_ns,
         first_inference_ns=w.first_inference_ns, measured=measured,

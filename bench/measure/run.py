@@ -23,6 +23,7 @@ from bench.device import doctor, host, session
 from bench.device.emulation import emulated, emulation_for
 from bench.device.execution import run_notes
 from bench.errors import EdgebenchError
+from bench.measure.genai_run import measure_genai
 from bench.measure.plan import Job, plan
 from bench.measure.progress import Progress, SilentProgress
 from bench.measure.repeats import measure_repeats
@@ -38,7 +39,9 @@ def measure_job(job: Job, progress: Progress, artifacts: Path | None = None) -> 
     this process (``repeats`` 1) or in ``repeats`` fresh worker processes."""
     with session.runtime(job.model.custom_ops) as log:  # onnxruntime's log: off the screen
         job = resolve_threads(job, progress)
-        if (job.settings.repeats or 1) > 1:
+        if job.settings.engine == "genai":  # onnxruntime-genai's Generator, one process
+            result = measure_genai(job, progress)
+        elif (job.settings.repeats or 1) > 1:
             result = measure_repeats(job, progress, artifacts)
         else:
             result = measure(job, progress, artifacts)

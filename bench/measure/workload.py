@@ -29,7 +29,7 @@ def process_job(job: Job) -> ProcessJob:
         settings=job.settings.model_copy(update={"custom_ops": tuple(job.model.custom_ops)}),
         config=job.execution.config if job.execution is not None else None,
         collectors=job.collectors, meter=job.profile.energy_meter if job.profile else None,
-        input_dims={g.name: g.dims for g in job.model.inputs})
+        input_dims={g.name: g.dims for g in job.model.inputs}, decoder=job.decoder)
 
 
 def failure(job: Job, exc: BaseException) -> RunResult:

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bench.report import units
+from bench.result.llm import LlmMetrics, Quantiles, Rate
 from bench.result.models import RunResult
 
 Reader = Callable[[RunResult], "LlmFigures | None"]
@@ -73,6 +75,48 @@ def llm_figures(r: RunResult) -> LlmFigures | None:
 
 def llm_results(results: Sequence[RunResult]) -> list[tuple[RunResult, LlmFigures]]:
     return [(r, f) for r in results if r.status == "ok" and (f := llm_figures(r)) is not None]
+
+
+def _quantiles(name: str, q: Quantiles) -> str:
+    return f"{name} p50/p90/p99 {q.p50:.3f}/{q.p90:.3f}/{q.p99:.3f} ms"
+
+
+def _rate(rate: Rate) -> str:
+    return f"{rate.mean:.1f} ± {rate.std:.1f} tokens/s"
+
+
+def llm_notes(model: str, m: LlmMetrics) -> tuple[str, ...]:
+    """The figures of a result's ``llm`` record, in words (one line each)."""
+    grid = ", ".join(f"{t.name} {_rate(t.tokens_per_s)}" for t in m.tests)
+    sampling = "sampling included" if m.sampling_included else "argmax outside the timed run()"
+    memory = f"peak RSS {units.size(m.peak_rss_bytes)}; " if m.peak_rss_bytes else ""
+    return tuple(line for line in (
+        f"{model} ({m.engine}, {m.convention} convention, {sampling}): pp{m.prompt_length} "
+        f"{_rate(m.prompt_tokens_per_s)}, tg{m.new_tokens} {_rate(m.decode_tokens_per_s)} "
+        f"over {m.generations} generations; 2nd+ token rate {m.second_plus_token_rate:.1f} "
+        "tokens/s",
+        f"{model}: {_quantiles('TTFT', m.time_to_first_token_ms)}; "
+        f"{_quantiles('TPOT', m.time_per_output_token_ms)}; "
+        f"{_quantiles('ITL', m.inter_token_latency_ms)}",
+        f"{model}: model load {m.model_load_ms:.1f} ms; {memory}KV cache "
+        f"{units.size(m.kv_cache_bytes)} at the end of a generation",
+        f"{model}: llama-bench grid: {grid}" if grid else "") if line)
+
+
+@reads("llm")
+def _llm(r: RunResult) -> LlmFigures | None:
+    m = r.llm
+    if m is None:
+        return None
+    first = "prompt processing and the first token" if m.sampling_included else "the prefill run()"
+    return LlmFigures(
+        kind="token generation", prompt_length=m.prompt_length, new_tokens=m.new_tokens,
+        ttft_ns=tuple(m.ttft_ns), tpot_ns=tuple(m.itl_ns),
+        tokens_per_s=m.decode_tokens_per_s.mean, ttft_ms=m.time_to_first_token_ms.p50,
+        tpot_ms=m.inter_token_latency_ms.mean, count=m.generations,
+        notes=(f"time to first token: {first}, median over generations; time per output "
+               "token: the mean gap between tokens after the first; decode rate: mean of the "
+               "generations' tg tokens/s", *llm_notes(r.model, m)))
 
 
 @reads("token_generation")

@@ -118,6 +118,9 @@ def _mismatch(base: RunResult, new: RunResult) -> str | None:
     if backend(base) != backend(new):
         return (f"backend differs ({backend(base)} vs {backend(new)}): queries issued by "
                 "edgebench's own scenario on one side and by MLPerf LoadGen on the other")
+    engines = [r.llm.engine if r.llm is not None else "onnxruntime" for r in (base, new)]
+    if engines[0] != engines[1]:  # a Generator's tokens include its sampling; a session's not
+        return f"engine differs ({engines[0]} vs {engines[1]}): --engine changes what is timed"
     for field in QUERY_SETTINGS:
         if field == "threads" and base.threads_trial and new.threads_trial:
             continue  # both chose by --threads auto: the choice is part of what is compared

@@ -30,6 +30,7 @@ from bench.result.figures import (
     Sustained,
     TokenGenerationFigures,
 )
+from bench.result.llm import LlmMetrics
 from bench.result.llm_server import LlmServerFigures
 from bench.result.machine import (  # noqa: F401  (part of the report's models)
     CpuFrequency,
@@ -58,6 +59,7 @@ class Memory(Record):
                                                         "VmRSS before it")
 
 
+LLM_SETTINGS = ("repetitions", "context_depth", "sweep_prompt", "sweep_new_tokens")
 LLM_SERVER_SETTINGS = ("request_rate", "max_concurrency", "prompt_tokens", "output_tokens",
                        "slo", "find_max_rate")
 
@@ -90,6 +92,10 @@ class ResultSettings(Record):
     sustained_s: float | None = None
     prompt_length: int | None = None
     new_tokens: int | None = None
+    repetitions: int | None = None
+    context_depth: int | None = None
+    sweep_prompt: list[int] | None = None
+    sweep_new_tokens: list[int] | None = None
     backend: Literal["native", "mlperf"] | None = Field(
         None, description="who issued the queries: edgebench's own scenario ('native') or "
                           "MLPerf LoadGen ('mlperf', --loadgen); None before 1.2.0")
@@ -111,7 +117,7 @@ class ResultSettings(Record):
         data: dict[str, Any] = handler(self)
         if data.get("backend", "") is None:
             del data["backend"]
-        return _without_unset(data, LLM_SERVER_SETTINGS)
+        return _without_unset(data, (*LLM_SERVER_SETTINGS, *LLM_SETTINGS))
 
 
 class Execution(Record):
@@ -209,6 +215,8 @@ class RunResult(Record):
     offline: OfflineFigures | None = None
     server: ServerFigures | None = None
     token_generation: TokenGenerationFigures | None = None
+    llm: LlmMetrics | None = Field(None, description="a decoder's LLM figures (pp/tg t/s, "
+                                                     "TTFT, TPOT, ITL); bench/result/llm.py")
     sustained: Sustained | None = None
     cpu: CpuUsage | None = None
     op_profile: OpProfile | None = None
@@ -235,7 +243,7 @@ class RunResult(Record):
 
     @model_serializer(mode="wrap")
     def _leave_out_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return _without_unset(handler(self), ("llm_server",))
+        return _without_unset(handler(self), ("llm_server", "llm"))
 
 
 class Signature(Record):

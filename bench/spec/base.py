@@ -23,7 +23,7 @@ from bench.measure.scenarios import get_scenario
 
 Category = Literal["phone", "pc", "wearable", "all-in-one"]
 CATEGORIES: tuple[str, ...] = ("phone", "pc", "wearable", "all-in-one")
-Precision = Literal["fp32", "fp16", "int8"]
+Precision = Literal["fp32", "fp16", "int8", "int4"]
 
 
 def _registered(name: str) -> str:

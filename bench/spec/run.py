@@ -31,9 +31,12 @@ ThreadCount = limits.Threads | Literal["auto"]
 
 SpecText = Annotated[str, Field(max_length=200)]  # parsed by the scenario that uses it
 
+# token-generation's llama-bench-style settings (bench/measure/scenarios/token_generation.py)
+LLM_FIELDS = ("repetitions", "context_depth", "sweep_prompt", "sweep_new_tokens")
 # The RunSettings fields that belong to scenarios (the rest apply to every scenario).
 SCENARIO_FIELDS = ("samples_per_query", "concurrency", "batch", "target_qps",
-                   "latency_bound_ms", "find_max_qps", "prompt_length", "new_tokens")
+                   "latency_bound_ms", "find_max_qps", "prompt_length", "new_tokens",
+                   *LLM_FIELDS)
 
 
 def flag_of(field: str) -> str:
@@ -104,6 +107,15 @@ class RunSettings(Spec):
         None, description="run this long and report throughput per time window")
     prompt_length: Samples | None = Field(None, description="token-generation: prompt tokens")
     new_tokens: Samples = Field(32, description="token-generation: tokens generated per prompt")
+    repetitions: Samples = Field(5, description="token-generation: generations at least "
+                                                "(llama-bench's -r; mean ± sd over them)")
+    context_depth: int = Field(0, ge=0, le=limits.INT32_MAX,
+                               description="token-generation: sweep tg after d context tokens")
+    sweep_prompt: tuple[Samples, ...] = Field((), description="token-generation: pp grid")
+    sweep_new_tokens: tuple[Samples, ...] = Field((), description="token-generation: tg grid")
+    engine: Literal["onnxruntime", "genai"] | None = Field(
+        None, description="decoders: onnxruntime-genai's generator or a plain session "
+                          "(None: genai for an ONNX Runtime GenAI folder)")
     profile_ops: bool = Field(False, description="one extra pass under onnxruntime's profiler")
     check_outputs: bool = Field(False, description="compare outputs with a CPU fp32 reference")
     reference: str | None = Field(None, description="the fp32 reference .onnx for check_outputs")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bench.errors import UsageError
 from bench.spec import ModelSpec
+from bench.zoo.genai_folder import open_folder
 from bench.zoo.graph import GraphInput, check_model_file, graph_inputs, model_sha256
 from bench.zoo.manifests import get_manifest, list_models, suite
 from bench.zoo.precision import build_variant
@@ -41,7 +42,7 @@ def _is_path(ref: str) -> bool:
     """An ONNX file rather than a suite name or a manifest (``*.yaml``)."""
     if ref.endswith((".yaml", ".yml")):
         return False
-    return ref.endswith(".onnx") or "/" in ref or Path(ref).is_file()
+    return ref.endswith(".onnx") or "/" in ref or Path(ref).is_file() or Path(ref).is_dir()
 
 
 def build(spec: ModelSpec, manifest: Path, precision: str = "fp32") -> Path:
@@ -66,8 +67,11 @@ def resolve(ref: str, precision: str = "fp32", custom_ops: Sequence[str] = ()) -
             raise UsageError(f"--precision {precision}: applies to suite models only; "
                              f"{ref} runs as the file it is (convert it yourself, or use fp32)")
         path = Path(ref)
+        name = path.stem
+        if path.is_dir() and path.suffix != ".onnx":  # a decoder's folder (GenAI, optimum)
+            name, path = path.resolve().name, open_folder(path).model_file
         checked = check_model_file(path, custom_ops)
-        return ResolvedModel(path.stem, path, model_sha256(path, checked.model),
+        return ResolvedModel(name, path, model_sha256(path, checked.model),
                              tuple(graph_inputs(checked.model, path)),
                              warnings=checked.warnings, custom_ops=checked.custom_ops)
     spec, manifest = get_manifest(ref)

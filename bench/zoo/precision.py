@@ -1,4 +1,4 @@
-"""Precision variants of a suite model's fp32 file: ``fp16`` and ``int8``.
+"""Precision variants of a suite model's fp32 file: ``fp16``, ``int8`` and ``int4``.
 
 - **fp16**: every float initializer and op converted to float16 by onnxruntime's converter
   (``onnxruntime.transformers.float16``); graph inputs and outputs stay float32
@@ -8,6 +8,7 @@
   calibration over :data:`CALIBRATION_SAMPLES` inputs drawn from the manifest's own
   generators with fixed seeds. ``quantization: dynamic`` (transformers): int8 weights of
   MatMul/Gemm, activations quantized at run time.
+- **int4** (decoders): 4-bit MatMulNBits weights, block 32 (``bench.zoo.genai_build``).
 
 Each variant is cached under a key made of the fp32 file's sha256, the precision, the
 method and the tool versions, so it is built once and has its own sha256. Static
@@ -124,6 +125,11 @@ def build_variant(spec: ModelSpec, fp32: Path, fp32_sha256: str, precision: str)
     try:
         if precision == "fp16":
             write_model(target, to_fp16(onnx.load(str(fp32))))
+            return target
+        if precision == "int4":  # 4-bit MatMulNBits weights (bench.zoo.genai_build)
+            from bench.zoo.genai_build import to_int4
+
+            write_model(target, to_int4(onnx.load(str(fp32))))
             return target
         with tempfile.TemporaryDirectory(dir=cache_dir(), prefix=".quantize.") as tmp:
             out = Path(tmp) / "model.onnx"

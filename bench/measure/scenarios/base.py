@@ -19,15 +19,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from time import perf_counter_ns
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from bench.result.figures import Figures, LoadgenResult
+from bench.result.llm import LlmMetrics
 from bench.stats.intervals import BATCH_MIN_N, PercentileCI, percentile_ci
 
 if TYPE_CHECKING:
+    from bench.measure.decoding import DecoderLayout
     from bench.result.models import RunResult
     from bench.spec import RunSettings
     from bench.zoo.graph import GraphInput
@@ -54,6 +57,8 @@ class Target:
     input_dims: Mapping[str, tuple[int | str | None, ...]]
     output_names: tuple[str, ...]
     model: str = ""
+    path: Path | None = None  # the model file
+    decoder: DecoderLayout | None = None  # a decoder scenario's I/O convention (planned)
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class Measurement:
     ci: PercentileCI | None = None  # the interval reached when the run ended
     figures: Figures | None = None  # the scenario's own typed figures (its report record)
     loadgen: LoadgenResult | None = None  # set when MLPerf LoadGen drove the run
+    llm: LlmMetrics | None = None  # a decoder scenario's LLM figures (bench/result/llm.py)
 
 
 class Scenario:
@@ -86,6 +92,7 @@ class Scenario:
     loadgen: ClassVar[str | None] = None  # MLPerf LoadGen's TestScenario, if it has one
     concurrent: ClassVar[bool] = False  # queries overlap: rates, not latencies, add up
     result_field: ClassVar[str] = "scenario_figures"  # the RunResult field of its figures
+    decoder: ClassVar[bool] = False  # drives a decoder: the planner fixes its first step
 
     def check_settings(self, settings: RunSettings) -> None:
         """Raise ``ValueError`` for settings this scenario refuses (while validating)."""

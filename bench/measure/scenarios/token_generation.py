@@ -17,14 +17,15 @@ that length.
 from __future__ import annotations
 
 import gc
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bench.errors import InputError
+from bench.measure.decoding import NOT_A_DECODER, Steps, layout_from_names
+from bench.measure.llm_figures import DecodeFn, PrefillFn, Timings, grid, run_tests, summarise
 from bench.measure.scenarios.base import (
     Measurement,
     RunFn,
@@ -41,25 +42,38 @@ from bench.result.figures import TokenGenerationFigures
 if TYPE_CHECKING:
     from bench.result.models import RunResult
     from bench.spec import RunSettings
-    from bench.zoo.graph import GraphInput
 
-_PAST = re.compile(r"^past_key_values\.(\d+)\.(key|value)$")
-
-
-def check_decoder(model: str, input_names: Sequence[str]) -> None:
-    """Refuse a model without the decoder I/O convention, naming what is missing."""
-    pasts = [n for n in input_names if _PAST.match(n)]
-    if "input_ids" not in input_names or not pasts:
-        raise InputError(
-            f"model {model!r} is not a decoder: --scenario token-generation needs inputs "
-            "input_ids and past_key_values.{i}.key/.value (the llm_decoder convention)")
-
-
-def _prompt(feeds: Mapping[str, np.ndarray], length: int | None) -> np.ndarray:
-    ids = feeds["input_ids"]
+def _prompt(feeds: Mapping[str, np.ndarray], name: str, length: int | None) -> np.ndarray:
+    ids = feeds[name]
     if length is None:
         return ids
     return np.resize(ids, (ids.shape[0], length)).astype(ids.dtype)
+
+
+def _grid_runs(infer: RunFn, steps: Steps, prompt: np.ndarray) -> tuple[PrefillFn, DecodeFn]:
+    """The llama-bench grid's two kinds of test on a session: a prompt of p tokens (its
+    run() timed), and n decode steps after a context of d tokens (their run()s timed)."""
+    def ids(length: int) -> np.ndarray:
+        return np.resize(prompt, (1, length)).astype(prompt.dtype)
+
+    def prefill(p: int) -> int:
+        feeds = steps.first(ids(p))
+        t0 = perf_counter_ns()
+        infer(None, feeds)
+        return perf_counter_ns() - t0
+
+    def decode(depth: int, n: int) -> int:
+        context = max(depth, 1)
+        out = infer(None, steps.first(ids(context)))
+        spent = 0
+        for i in range(n):
+            feeds = steps.extend(out, steps.token(out), context + i)
+            t0 = perf_counter_ns()
+            out = infer(None, feeds)
+            spent += perf_counter_ns() - t0
+        return spent
+
+    return prefill, decode
 
 
 @register("token-generation")
@@ -68,35 +82,34 @@ class TokenGeneration(Scenario):
     percentile = 50.0
     headline_field = "token_generation.decode_tokens_per_s"
     higher_is_better = True
-    uses = ("prompt_length", "new_tokens")
+    uses = ("prompt_length", "new_tokens", "repetitions", "context_depth", "sweep_prompt",
+            "sweep_new_tokens")
     result_field = "token_generation"
-
-    def check_model(self, model: str, inputs: Sequence[GraphInput],
-                    settings: RunSettings) -> None:
-        check_decoder(model, [g.name for g in inputs])
+    decoder = True
 
     def run(self, infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSettings,
             tick: Tick | None = None, target: Target | None = None) -> Measurement:
-        names = tuple(target.output_names) if target else ()
-        check_decoder(target.model if target else "?", list(feeds))
-        prompt = _prompt(feeds, settings.prompt_length)
-        empty = {n: v[:, :, :0] for n, v in feeds.items() if _PAST.match(n)}
-        fed_back = [(names.index(k), "past_key_values" + k[len("present"):]) for k in names
-                    if k.startswith("present.")]
-        logits_at = names.index("logits")
+        model = target.model if target else "?"
+        layout = target.decoder if target is not None else None
+        if layout is None:  # not planned (a direct call): the names' convention
+            layout = layout_from_names(model, list(feeds))
+        if layout is None:
+            raise InputError(NOT_A_DECODER.format(model=model))
+        steps_of = Steps(model, layout, feeds, tuple(target.output_names) if target else ())
+        prompt = _prompt(feeds, layout.input_ids, settings.prompt_length)
         steps = settings.new_tokens
+
+        cache = [0]
 
         def generation(record: list[int]) -> None:
             """One prefill and ``steps`` decode steps; record[0] is the prefill time."""
-            step_feeds: dict[str, np.ndarray] = {"input_ids": prompt, **empty}
+            step_feeds = steps_of.first(prompt)
             for i in range(steps + 1):
                 t0 = perf_counter_ns()
                 out = infer(None, step_feeds)
                 record[i] = perf_counter_ns() - t0
-                token = np.argmax(out[logits_at][:, -1, :], axis=-1).astype(np.int64)
-                step_feeds = {"input_ids": token[:, None]}
-                for present, past in fed_back:
-                    step_feeds[past] = out[present]
+                step_feeds = steps_of.extend(out, steps_of.token(out), prompt.shape[1] + i)
+            cache[0] = steps_of.cache_bytes(out)
 
         record = [0] * (steps + 1)
         warmup: list[int] = []
@@ -108,6 +121,7 @@ class TokenGeneration(Scenario):
         samples = np.zeros(capacity, dtype=np.int64)
         ends = np.zeros(capacity, dtype=np.int64)
         prefill: list[int] = []
+        records: list[list[int]] = []
         count = 0
         gc_was_enabled = gc.isenabled()
         gc.disable()
@@ -118,6 +132,7 @@ class TokenGeneration(Scenario):
                 generation(record)
                 now = perf_counter_ns()
                 prefill.append(record[0])
+                records.append(list(record))
                 if count + steps > len(samples):
                     samples = np.concatenate([samples, np.zeros_like(samples)])
                     ends = np.concatenate([ends, np.zeros_like(ends)])
@@ -125,7 +140,7 @@ class TokenGeneration(Scenario):
                 ends[count:count + steps] = now
                 count += steps
                 ended_by = stopper.check(now, count, samples)
-                if ended_by is not None:
+                if ended_by is not None and len(records) >= settings.repetitions:
                     break
         finally:
             if gc_was_enabled:
@@ -138,12 +153,16 @@ class TokenGeneration(Scenario):
             time_per_output_token_ms=float(decode.mean()) / 1e6 if count else 0.0,
             decode_tokens_per_s=count * prompt.shape[0] / decode_s if decode_s else 0.0,
             prefill_samples_ns=prefill)
+        timings = Timings("onnxruntime", layout.convention, int(prompt.shape[1]), steps, records,
+                          False, 0, cache[0])
+        tests = run_tests(*grid(settings, int(prompt.shape[1])), settings.context_depth,
+                          settings.repetitions, *_grid_runs(infer, steps_of, prompt))
         return Measurement(
             samples_ns=tuple(decode.tolist()), warmup_samples_ns=tuple(warmup),
             duration_ns=now - start, ended_by=ended_by,
             ends_ns=tuple((ends[:count] - start).tolist()),
             headline_percentile=self.percentile, ci=stopper.final_ci(samples, count),
-            figures=figures)
+            figures=figures, llm=summarise(timings, tests))
 
     def roofline_query(self, settings: RunSettings, measured: Measurement,
                        shapes: Shapes) -> tuple[Shapes, float]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bench.zoo.builders import (  # noqa: F401  (each registers its builders)
     decoder,
+    decoder_gqa,
     detection,
     efficientnet,
     mobilebert,
