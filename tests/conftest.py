@@ -20,6 +20,7 @@ def _one_process_by_default() -> None:
     default override); the tests of fresh worker processes ask for ``repeats`` themselves."""
     mp = pytest.MonkeyPatch()
     mp.setenv("EDGEBENCH_REPEATS", "1")
+    mp.setenv("EDGEBENCH_RETRIAL", "1")  # every --threads auto test runs its own trial
     yield
     mp.undo()
 

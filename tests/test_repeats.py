@@ -5,6 +5,7 @@ that crashes or hangs, and the --repeats flag's bad values."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -130,3 +131,26 @@ def test_bad_repeats_are_one_line_and_exit_2(cli_runner, value: str) -> None:
 def test_sustained_runs_refuse_repeats(cli_runner) -> None:
     done = cli_runner.invoke(cli, ["run", "tiny_mlp", "--sustained", "1", "--repeats", "3"])
     assert done.exit_code == 2 and "--sustained runs one long process" in done.output
+
+
+def test_threads_auto_chooses_once_per_host_and_workload(monkeypatch) -> None:
+    """The second invocation of the same workload keeps the first trial's choice (two
+    invocations must not differ by a coin toss of the trial); EDGEBENCH_RETRIAL=1 or
+    another workload trials again."""
+    from bench.zoo.cache import cache_dir
+    shutil.rmtree(cache_dir() / "threads-auto", ignore_errors=True)
+    monkeypatch.delenv("EDGEBENCH_RETRIAL", raising=False)
+    settings = RunSettings(repeats=1, threads="auto", duration_s=0.1, min_queries=5,
+                           max_duration_s=10, warmup=1)
+
+    def trial(model: str = "tiny_mlp", **update: object):
+        (result,) = bench.run([model], settings=settings.model_copy(update=update)).results
+        assert result.status == "ok", result.error
+        return result.threads_trial
+
+    first, second = trial(), trial()
+    assert not first.reason.startswith("kept") and second.reason.startswith("kept")
+    assert second.chosen == first.chosen and second.candidates == first.candidates
+    assert not trial("tiny_cnn").reason.startswith("kept")
+    monkeypatch.setenv("EDGEBENCH_RETRIAL", "1")
+    assert not trial().reason.startswith("kept")

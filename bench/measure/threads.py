@@ -16,6 +16,7 @@ fewer threads win over more unless more are faster by ``PREFER_FEWER`` (fewer th
 less exposed to where the scheduler puts them). A faster but bimodal count loses to a
 steady one. With no steady candidate (a noisy machine), the same rule over every count. Offline
 with ``--concurrency auto`` sweeps threads itself, so auto leaves the choice to it.
+The choice is made once per host and workload and kept (:mod:`bench.measure.thread_choice`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.device.affinity import usable_cpus
-from bench.measure import assemble
+from bench.measure import assemble, thread_choice
 from bench.measure.observe import RUN_FAILURES, Observation, observe
 from bench.measure.plan import Job, with_settings
 from bench.measure.progress import Progress
@@ -178,8 +179,9 @@ def resolve_threads(job: Job, progress: Progress | None = None) -> Job:
     if len(counts) == 1:
         trial = ThreadsTrial(chosen=counts[0], reason="one CPU to run on", duration_s=0.0,
                              processes_per_candidate=0, candidates=[], method="no trial")
-    else:
+    elif (trial := thread_choice.kept(job, counts)) is None:
         trial = run_trial(job, counts, trial_s, fresh=(settings.repeats or 1) > 1)
+        thread_choice.keep(job, counts, trial)
     chosen = _trial_job(job, trial.chosen, trial_s)
     return dataclasses.replace(
         job, settings=with_settings(settings, {"threads": trial.chosen}),
