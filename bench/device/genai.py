@@ -55,14 +55,7 @@ def load(folder: Path) -> tuple[Any, int]:
 def generate(model: Any, prompt: np.ndarray, new_tokens: int, record: np.ndarray) -> None:
     """One generation; ``record[0]`` = append_tokens, ``record[1:]`` = each
     generate_next_token (``new_tokens`` of them), in ns."""
-    og = _og()
-    params = og.GeneratorParams(model)
-    params.set_search_options(max_length=int(prompt.shape[-1]) + new_tokens, do_sample=False)
-    generator = og.Generator(model, params)
-    ids = np.ascontiguousarray(prompt.reshape(-1), dtype=np.int32)
-    t0 = perf_counter_ns()
-    generator.append_tokens(ids)
-    record[0] = perf_counter_ns() - t0
+    generator, record[0] = prefill(model, prompt, new_tokens)
     for i in range(1, new_tokens + 1):
         t0 = perf_counter_ns()
         generator.generate_next_token()
