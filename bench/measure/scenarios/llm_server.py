@@ -43,6 +43,7 @@ from bench.measure.scenarios.llm_load import (
     parse_slo,
 )
 from bench.measure.scenarios.llm_serve import Load, serve, warm_up
+from bench.measure.scenarios.rate_search import search_rate
 from bench.measure.scenarios.registry import register
 from bench.result.llm_server import LlmServerFigures, RateTrial
 from bench.stats.summary import MIN_QUERIES_FOR_PERCENTILE
@@ -75,9 +76,8 @@ def find_max_rate(gen: Generator, load: Load, settings: RunSettings, concurrency
     """Double, then bisect, the arrival rate for the highest valid one (module docstring)."""
     typical_s = float(np.median(warmup)) / 1e9 if warmup else 0.01
     min_s = limits(settings)[0]
-    low, high = 0.0, concurrency / max(typical_s, 1e-6)
-    rate, growing, search = high, True, []
-    for i in range(SEARCH_STEPS):
+
+    def one(i: int, rate: float) -> tuple[RateTrial, bool]:
         trial_s = min(max(0.5, min_s / 10, TRIAL_REQUESTS / rate), max(1.0, min_s))
         trial = settings.model_copy(update={
             "duration_s": trial_s, "max_duration_s": trial_s * 3, "min_queries": 1,
@@ -87,13 +87,9 @@ def find_max_rate(gen: Generator, load: Load, settings: RunSettings, concurrency
         own = replace(load, seed=load.seed + 1 + i)
         served = serve(gen, own, trial, rate, concurrency)
         step = llm_figures.trial_of(served, own, slo, rate, concurrency)
-        search.append(step)
-        if step.valid:
-            low = rate
-        else:
-            high, growing = rate, False
-        rate = rate * 2 if growing else (low + high) / 2
-    return (low if low > 0 else min(s.target_rate for s in search)), search
+        return step, step.valid
+
+    return search_rate(concurrency / max(typical_s, 1e-6), SEARCH_STEPS, one)
 
 
 @register("llm-server")

@@ -36,6 +36,7 @@ from bench.measure.scenarios.base import (
     limits,
     warm_up,
 )
+from bench.measure.scenarios.rate_search import search_rate
 from bench.measure.scenarios.registry import register
 from bench.result.figures import QpsTrial, ServerFigures
 from bench.stats.arrivals import poisson_arrivals_ns
@@ -141,19 +142,13 @@ def find_max_qps(infer: RunFn, feeds: Mapping[str, np.ndarray], settings: RunSet
         "ci_target": None, "sustained_s": None})
     workers = int(settings.concurrency) if settings.concurrency != "auto" else 1
     typical = float(np.median(warmup)) if warmup else 1e6
-    low, high = 0.0, 1.2 * workers * 1e9 / max(typical, 1_000)
-    rate, growing, search = high, True, []
-    for _ in range(SEARCH_STEPS):
+
+    def one(_: int, rate: float) -> tuple[QpsTrial, bool]:
         m = measure_server(infer, feeds, trial, rate)
         p99 = m.figures.p99_ms if isinstance(m.figures, ServerFigures) else math.inf
-        valid = p99 <= bound
-        search.append(QpsTrial(target_qps=rate, p99_ms=p99, valid=valid))
-        if valid:
-            low = rate
-        else:
-            high, growing = rate, False
-        rate = rate * 2 if growing else (low + high) / 2
-    return (low if low > 0 else min(s.target_qps for s in search)), search
+        return QpsTrial(target_qps=rate, p99_ms=p99, valid=p99 <= bound), p99 <= bound
+
+    return search_rate(1.2 * workers * 1e9 / max(typical, 1_000), SEARCH_STEPS, one)
 
 
 @register("server")
