@@ -13,7 +13,8 @@ session.
   (:func:`bench.stats.processes.prediction_interval`) widened to the within-process
   interval (the processes' median relative half width around the headline) where that is
   wider; ``stability`` is the instability test over the processes
-  (:func:`bench.stats.processes.stability`).
+  (:func:`bench.stats.processes.stability`), and the competing-load test over each
+  process's CPU wait (:func:`bench.stats.processes.competing`).
 - A failed repeat is named in ``invalid_reasons`` and its run kept with its cause;
   nothing the other processes measured is lost.
 """
@@ -71,6 +72,7 @@ def _run(repeat: Repeat, field: str, first: int) -> ProcessRun:
         latency_ms=r.latency_ms, throughput_per_s=r.throughput_per_s, queries=r.queries,
         first_sample=first, duration_s=r.duration_s, ended_by=r.ended_by,
         cold_start=r.cold_start, peak_rss_bytes=r.memory.peak_rss_bytes if r.memory else None,
+        cpu_wait_pct=r.cpu.process_wait_pct if r.cpu else None,
         invalid_reasons=list(r.invalid_reasons))
 
 
@@ -108,8 +110,23 @@ def interval(field: str, value: float, values: Sequence[float],
         mean_ci_low=ci.low, mean_ci_high=ci.high, method=PI_METHOD)
 
 
-def stability_of(values: Sequence[float], within: Sequence[float | None]) -> Stability:
+def stability_of(values: Sequence[float], within: Sequence[float | None],
+                 waits: Sequence[float | None] = (),
+                 indices: Sequence[int] = ()) -> Stability:
+    """The gap test over ``values``, and the competing-load test over ``waits`` (each
+    process's CPU wait, % of one core; ``indices`` name the processes, 1-based)."""
     test = stats.stability(values, within)
+    waited = stats.competing(waits)
+    names = list(indices) or list(range(1, len(values) + 1))
+    if waited and test.stable is not None:
+        least = min(w for w in waits if w is not None)
+        shown = ", ".join(f"{names[i]} ({waits[i]:.0f}%)" for i in waited)
+        return Stability(
+            verdict="unstable", values=list(values), largest_gap=test.largest_gap,
+            allowed_gap=test.allowed_gap, waits=list(waits),
+            reason=f"another process competed for the CPUs: process {shown} waited for a "
+                   f"CPU for that share of its run, another only {least:.0f}% (run-queue "
+                   f"delay, schedstat)")
     if test.stable is None:
         reason = "one process: stability cannot be judged (--repeats 2 or more)"
     elif test.stable:
@@ -120,7 +137,8 @@ def stability_of(values: Sequence[float], within: Sequence[float | None]) -> Sta
         reason = (f"the processes disagree: {low:.4g} and {high:.4g} are {test.largest_gap:.1%}"
                   f" apart, their intervals allow {test.allowed_gap:.1%}")
     return Stability(verdict=test.verdict, reason=reason, values=list(values),
-                     largest_gap=test.largest_gap, allowed_gap=test.allowed_gap)
+                     largest_gap=test.largest_gap, allowed_gap=test.allowed_gap,
+                     waits=list(waits))
 
 
 def median_index(values: Sequence[float]) -> int:
@@ -146,6 +164,7 @@ def merge(job: Job, repeats: Sequence[Repeat], per_process_duration_s: float,
         raise ValueError("no process measured its headline")
     values = [run.headline or 0.0 for run, _ in ok]
     within = [run.relative_half_width for run, _ in ok]
+    waits = [run.cpu_wait_pct for run, _ in ok]
     results = [r for _, r in ok]
     middle = results[median_index(values)]
     headline = stats.headline(values)
@@ -171,5 +190,6 @@ def merge(job: Job, repeats: Sequence[Repeat], per_process_duration_s: float,
         "warmup_samples_ns": [s for r in measured for s in r.warmup_samples_ns],
         "samples_ns": [s for r in measured for s in r.samples_ns],
         "interval": interval(field, headline, values, within),
-        "stability": stability_of(values, within), "processes": level,
+        "stability": stability_of(values, within, waits, [run.index for run, _ in ok]),
+        "processes": level,
         "headline": scenario.headline})

@@ -120,6 +120,9 @@ class CpuUsage(Figures):
                                                 "in % of one core (top's %CPU), run mean")
     process_peak_pct: float = Field(description="highest of the sampled intervals")
     system_mean_pct: float = Field(description="whole machine busy time, % of all cores")
+    process_wait_pct: float | None = Field(
+        None, description="time this process's threads waited for a CPU (run-queue delay), "
+                          "% of one core over the run; None without /proc schedstat")
     interval_s: float
     samples: int
     method: str

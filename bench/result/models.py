@@ -48,7 +48,7 @@ from bench.result.processes import (
     ThreadsTrial,
 )
 
-SCHEMA_VERSION = "1.3.0"
+SCHEMA_VERSION = "1.4.0"
 
 
 class Memory(Record):

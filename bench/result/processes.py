@@ -19,7 +19,9 @@ WITHIN_METHOD = ("95% interval of the headline inside this one process: order st
                  "(Conover 1999, 3.2) widened to batch means (Law & Kelton, 9.5.3); it "
                  "does not cover the process-to-process spread")
 STABILITY_METHOD = ("unstable when two neighbouring process values (sorted) have 95% "
-                    "intervals, each widened to at least +/-5%, that do not overlap")
+                    "intervals, each widened to at least +/-5%, that do not overlap, or "
+                    "when some processes waited for a CPU (run-queue delay) more than 10 "
+                    "points of one core longer than the others")
 
 
 class HeadlineInterval(Figures):
@@ -66,6 +68,8 @@ class ProcessRun(Figures):
     ended_by: str | None = None
     cold_start: ColdStart | None = None
     peak_rss_bytes: int | None = None
+    cpu_wait_pct: float | None = Field(None, description="time its threads waited for a "
+                                                         "CPU, % of one core (schedstat)")
     invalid_reasons: list[str] = Field(default_factory=list)
 
 
@@ -79,6 +83,9 @@ class Stability(Figures):
     largest_gap: float | None = Field(None, description="largest ratio - 1 between "
                                                         "neighbouring sorted values")
     allowed_gap: float | None = Field(None, description="what their intervals allowed there")
+    waits: list[float | None] = Field(
+        default_factory=list, description="each process's CPU wait (% of one core), in "
+                                          "run order; empty when not measured")
     method: str = STABILITY_METHOD
 
 

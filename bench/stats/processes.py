@@ -1,9 +1,13 @@
 """Statistics across fresh processes: one value per process (its headline), not per query.
 Pure arithmetic, no I/O.
 
-Why: on a shared machine a process lands on a level (thread placement, memory layout,
-frequency) and keeps it. Every statistic over one process's queries is blind to that, so an
-interval computed inside one process does not contain the next process's value. The unit of
+Why: on a shared machine the speed of a run moves between levels (thread placement,
+memory layout, frequency, a neighbour on the host). Sometimes a process lands on a level and
+keeps it; on the project's KVM VM the level also flips inside one process every few seconds
+(1-s medians of a bare session.run loop alternate between about 1.15 and 1.9 ms, with no
+steal time and CPU time equal to wall time: the host is slower, not the guest's run queue).
+Every statistic over one process's queries is blind to that, so an interval computed
+inside one process does not contain the next process's value. The unit of
 repetition is the process (as in pyperf, which runs 20 worker processes), and these are the
 statistics over those units.
 
@@ -29,6 +33,13 @@ disagree). A gap between neighbours is what separates clusters (two levels of a 
 configuration, processes slowed by a competing load), while a smooth spread widens the
 prediction interval instead. With one process stability is unknown.
 
+A second sign of the same thing (``competing``): some processes waited for a CPU far
+longer than others (their run-queue delay, from schedstat, in % of one core over the run,
+differs by more than ``WAIT_GAP``, 10 points). Another process that ran during part of
+the repeats is seen there even when the headline hides it: a 0.1 ms query rarely spans a
+preemption, so its p90 barely moves while its throughput halves. A slower host under a
+hypervisor is not seen there (it is not the guest's run queue); the gap test sees it.
+
 **Comparison** (``compare_processes``): the ratio new/base of two sets of process values,
 as a Welch t interval on their logarithms (Welch 1947; df by Welch-Satterthwaite); at
 least two processes a side.
@@ -45,6 +56,7 @@ from typing import Literal
 from bench.stats.significance import Verdict, VerdictKind
 
 STABILITY_FLOOR = 0.05
+WAIT_GAP = 10.0  # percentage points of one core
 CONFIDENCE = 0.95
 
 # Student's t, 0.975 quantile, for 1..30 degrees of freedom (any statistics table).
@@ -162,6 +174,17 @@ def stability(values: Sequence[float], half_widths: Sequence[float | None] = (),
     excess, gap, allowed, index = worst
     pair = (ordered[int(index)][0], ordered[int(index) + 1][0])
     return StabilityTest(excess <= 0, gap, allowed, pair)
+
+
+def competing(waits: Sequence[float | None], gap: float = WAIT_GAP) -> list[int]:
+    """The positions of the processes that waited for a CPU more than ``gap`` points
+    longer than the one that waited least (unknown waits are left out); none when fewer
+    than two are known."""
+    known = [w for w in waits if w is not None]
+    if len(known) < 2:
+        return []
+    least = min(known)
+    return [i for i, w in enumerate(waits) if w is not None and w - least > gap]
 
 
 @dataclass(frozen=True)

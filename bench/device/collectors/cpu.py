@@ -9,6 +9,12 @@ What the figures mean:
 - system %: the machine's non-idle time (``/proc/stat`` first line: every field but idle
   and iowait) over all its time in the same interval, in % of ALL cores.
 
+- wait %: the time this process's threads were ready to run but waited for a CPU (the
+  run-queue delay, second field of ``/proc/<pid>/task/*/schedstat``, in ns) gained over
+  the run, over its wall time, in % of one core. Another process competing for the CPUs
+  shows here (a busy loop sharing the core: about 50 %); a slower host under a
+  hypervisor does not (its time is not the guest's run queue). None without schedstat.
+
 The thread sleeps between samples (``Event.wait``, 100 ms by default) and reads two small
 files, so it costs the timed loop a few microseconds every 100 ms. ``proc_root`` lets tests
 point it at a fake tree.
@@ -24,7 +30,8 @@ from pathlib import Path
 from bench.result.figures import CpuUsage
 
 METHOD = ("utime+stime of /proc/<pid>/stat over wall time (% of one core); "
-          "/proc/stat non-idle share (% of all cores)")
+          "/proc/stat non-idle share (% of all cores); wait: run-queue delay of "
+          "/proc/<pid>/task/*/schedstat over wall time (% of one core)")
 
 
 class CpuCollector:
@@ -37,6 +44,23 @@ class CpuCollector:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._points: list[tuple[float, float, float, float]] = []
+        self._tasks = proc_root / pid / "task"
+        self._wait_start: tuple[float, int] | None = None
+
+    def _waited(self) -> tuple[float, int] | None:
+        """(wall s, run-queue delay ns summed over this process's threads), or None."""
+        total, found = 0, False
+        try:
+            tasks = list(self._tasks.iterdir())
+        except OSError:
+            return None
+        for task in tasks:
+            try:
+                total += int((task / "schedstat").read_text().split()[1])
+                found = True
+            except (OSError, IndexError, ValueError):
+                continue  # a thread that ended meanwhile, or no schedstat
+        return (time.monotonic(), total) if found else None
 
     def _read(self) -> tuple[float, float, float, float] | None:
         """(wall s, process cpu s, system busy ticks, system total ticks), or None."""
@@ -58,6 +82,7 @@ class CpuCollector:
                 self._points.append(point)
 
     def start(self) -> None:
+        self._wait_start = self._waited()
         first = self._read()
         self._points = [first] if first is not None else []
         self._stop.clear()
@@ -72,7 +97,20 @@ class CpuCollector:
             self._thread = None
         last = self._read()
         points = self._points + ([last] if last is not None else [])
-        return summarize_cpu(points, self._interval)
+        usage = summarize_cpu(points, self._interval)
+        end = self._waited()
+        if usage is None or end is None or self._wait_start is None:
+            return usage
+        return usage.model_copy(update={"process_wait_pct": wait_pct(self._wait_start, end)})
+
+
+def wait_pct(start: tuple[float, int], end: tuple[float, int]) -> float | None:
+    """Run-queue delay gained between two (wall s, delay ns) readings, in % of one core
+    of the wall time between them."""
+    wall = end[0] - start[0]
+    if wall <= 0:
+        return None
+    return max(0.0, 100.0 * (end[1] - start[1]) / 1e9 / wall)
 
 
 def summarize_cpu(points: list[tuple[float, float, float, float]],
