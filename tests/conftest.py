@@ -30,6 +30,9 @@ def _model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cache = tmp_path_factory.mktemp("edgebench-cache")
     mp = pytest.MonkeyPatch()
     mp.setenv("EDGEBENCH_CACHE_DIR", str(cache))
+    # one cache for the session: kept re-runs of one test's workload would widen another
+    # test's interval, by test order; tests/test_reruns.py turns them on in its own cache
+    mp.setenv("EDGEBENCH_RERUNS", "0")
     yield cache
     mp.undo()
 

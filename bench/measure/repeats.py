@@ -7,7 +7,8 @@ headline percentile needs (64 for p90, 662 for p99, MLPerf's early-stopping boun
 each process's own headline is a valid claim. The inputs are generated once, here, and
 every process reads the same file. What is checked once per workload (node placement, the
 output check, the operator profile) runs here after the processes, on a session of its
-own; the roofline uses the median process. :mod:`bench.measure.merge` makes the result.
+own; the roofline uses the median process. :mod:`bench.measure.merge` makes the result;
+:mod:`bench.measure.reruns` widens its interval by the earlier invocations.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.device import session
-from bench.measure import assemble
+from bench.measure import assemble, reruns
 from bench.measure.merge import Repeat, median_index, merge
 from bench.measure.observe import RUN_FAILURES, Observation, open_for
 from bench.measure.passes import roofline_of
@@ -132,6 +133,7 @@ def measure_repeats(job: Job, progress: Progress, artifacts: Path | None = None)
     middle = observations[median_index(values)] if len(values) == len(observations) \
         else observations[0]
     try:
-        return _once_after(job, result, feeds, artifacts, middle)
+        result = _once_after(job, result, feeds, artifacts, middle)
     except RUN_FAILURES as exc:
         return failure(job, exc)
+    return reruns.widen(job, result)

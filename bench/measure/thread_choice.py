@@ -30,8 +30,9 @@ from bench.zoo.cache import cache_dir
 RETRIAL_ENV = "EDGEBENCH_RETRIAL"
 
 
-def key(job: Job, counts: list[int]) -> str:
-    """What the choice depends on, as a digest."""
+def key(job: Job, counts: list[int], extra: object = None) -> str:
+    """What the choice depends on, as a digest (``extra``: more that a caller's record
+    depends on, e.g. the run's length for :mod:`bench.measure.reruns`)."""
     config = job.execution.config if job.execution is not None else None
     parts = {
         "host": [platform.node(), platform.machine(), os.cpu_count(), usable_cpus()],
@@ -44,6 +45,8 @@ def key(job: Job, counts: list[int]) -> str:
                    str(job.settings.concurrency), job.settings.prompt_length,
                    job.settings.new_tokens],
     }
+    if extra is not None:
+        parts["extra"] = extra
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -24,6 +24,9 @@ def interval_text(iv: HeadlineInterval) -> str:
     text += (f", 95% interval [{iv.low:.4g}, {iv.high:.4g}] {unit}".rstrip()
              + f" (±{iv.relative_half_width:.1%})")
     if iv.covers == "fresh process":
+        if iv.rerun_low is not None:
+            return text + (f": where a re-run's headline falls ({iv.processes} processes and "
+                           f"{iv.earlier_invocations} earlier invocations on this host)")
         return text + f": where a fresh process's headline falls ({iv.processes} processes)"
     return text + ": this one process's sampling noise only, not another run's spread"
 

@@ -18,6 +18,10 @@ PI_METHOD = ("95% prediction interval of one more fresh process's headline: log 
 WITHIN_METHOD = ("95% interval of the headline inside this one process: order statistics "
                  "(Conover 1999, 3.2) widened to batch means (Law & Kelton, 9.5.3); it "
                  "does not cover the process-to-process spread")
+RERUN_METHOD = ("widened to the 95% prediction interval of one more invocation's headline "
+                "from the headlines of the earlier invocations of this workload on this host "
+                "and this one (log scale, the same formula over invocations; a Type A "
+                "evaluation from earlier data, JCGM 100:2008 4.2.4)")
 STABILITY_METHOD = ("unstable when two neighbouring process values (sorted) have 95% "
                     "intervals, each widened to at least +/-5%, that do not overlap, or "
                     "when some processes waited for a CPU (run-queue delay) more than 10 "
@@ -45,6 +49,13 @@ class HeadlineInterval(Figures):
         None, description="95% confidence interval of the true (geometric) mean over "
                           "processes, for contrast; not where a re-run falls")
     mean_ci_high: float | None = None
+    earlier_invocations: int | None = Field(
+        None, description="earlier invocations of this workload on this host the interval "
+                          "also rests on (added in 1.5.0; 0-3: too few, not used)")
+    rerun_low: float | None = Field(
+        None, description="95% prediction interval of one more invocation's headline from "
+                          "the earlier invocations and this one (1.5.0)")
+    rerun_high: float | None = None
     method: str
 
 
