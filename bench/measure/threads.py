@@ -14,7 +14,9 @@ instability test of :mod:`bench.stats.processes` and lie within ``STEADY_SPREAD`
 other. Among the steady candidates, the fastest by median headline wins, except that
 fewer threads win over more unless more are faster by ``PREFER_FEWER`` (fewer threads are
 less exposed to where the scheduler puts them). A faster but bimodal count loses to a
-steady one. With no steady candidate (a noisy machine), the same rule over every count. Offline
+steady one. With no steady candidate (a noisy machine), the same rule over the counts whose
+spread is within ``TIGHT`` times the tightest one's: a count that only looks faster because
+its processes scatter more does not win. Offline
 with ``--concurrency auto`` sweeps threads itself, so auto leaves the choice to it.
 The choice is made once per host and workload and kept (:mod:`bench.measure.thread_choice`).
 """
@@ -47,9 +49,11 @@ MIN_ROUNDS = 2
 TRIAL_S = 0.3  # measured seconds of one trial run (at most; a tenth of the run when shorter)
 STEADY_SPREAD = 0.10
 PREFER_FEWER = 0.10
+TIGHT = 1.5  # with no steady count: spreads within this factor of the tightest compete
 CHOICE = (f"steady = no instability and a spread within {STEADY_SPREAD:.0%}; the fastest "
           f"steady count, fewer threads unless more are {PREFER_FEWER:.0%} faster; no "
-          "steady count: the same rule over every count")
+          f"steady count: the same rule over the counts whose spread is within {TIGHT:g}x "
+          "the tightest")
 
 
 def candidates(cpus: int, cap: int | None = None) -> list[int]:
@@ -99,10 +103,17 @@ def choose(found: Sequence[ThreadsCandidate], higher_is_better: bool) -> tuple[i
     measured = [c for c in found if c.median is not None]
     if not measured:
         return found[0].threads, "no trial run measured; the fewest threads"
-    pick, _ = fastest_fewest(measured)
-    return pick.threads, (f"{pick.threads} threads: no count was steady (a noisy machine: "
-                          "see edgebench doctor); the fastest median, fewer threads within "
-                          f"{PREFER_FEWER:.0%}")
+    spreads = [c.spread for c in measured if c.spread is not None]
+    tight = [c for c in measured
+             if not spreads or c.spread is None or c.spread <= TIGHT * min(spreads)]
+    pick, _ = fastest_fewest(tight)
+    why = (f"{pick.threads} threads: no count was steady (a noisy machine: see edgebench "
+           f"doctor); among the counts whose spread is within {TIGHT:g}x the tightest, the "
+           f"fastest median, fewer threads within {PREFER_FEWER:.0%}")
+    scattered = [f"{c.threads} ({c.spread:.0%})" for c in measured if c not in tight]
+    if scattered:
+        why += f"; spread too wide: {', '.join(scattered)} threads"
+    return pick.threads, why
 
 
 def _value(job: Job, observed: Observation) -> float | None:
