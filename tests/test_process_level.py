@@ -118,10 +118,11 @@ def test_threads_auto_prefers_a_steady_count_over_a_faster_bimodal_one() -> None
     close, fast = _candidate(2, [0.86, 0.87, 0.86], 0), _candidate(2, [0.70, 0.71, 0.70], 0)
     assert choose([one, close], False)[0] == 1
     assert choose([one, fast], False)[0] == 2
-    # no steady count: the fastest median, fewer threads within 10 %
+    # no steady count: the fastest median, fewer threads unless more are faster by more
+    # than the widest spread (67 % / 78 % here; 0.9 / 0.45 is 100 % faster)
     noisy_one = _candidate(1, [0.9, 1.5, 0.9], 0)
     assert choose([noisy_one, _candidate(2, [0.85, 1.6, 0.84], 0)], False)[0] == 1
-    assert choose([noisy_one, _candidate(2, [0.5, 0.9, 0.5], 0)], False)[0] == 2
+    assert choose([noisy_one, _candidate(2, [0.45, 0.8, 0.45], 0)], False)[0] == 2
     # a failed trial run is never steady
     assert not _candidate(1, [0.9, 0.9], 1).stable
 
@@ -138,7 +139,12 @@ def test_threads_auto_on_a_noisy_machine_does_not_take_the_wider_scatter() -> No
     # the MLP's trial: spreads 24 % and 22 % (within 1.5x): the faster count, 2 threads
     assert choose([_candidate(1, [0.073, 0.091, 0.090], 0),
                    _candidate(2, [0.052, 0.053, 0.063], 0)], False)[0] == 2
-    # the bound is 1.5x the tightest: 0.20 -> 0.28 competes, 0.32 does not
+    # a trial of this VM's CNN where both scattered (37 % / 48 %): 2 threads' median is
+    # 27 % faster, within the scatter: 1 thread
+    assert choose([_candidate(1, [1.358649, 1.633654, 1.865619], 0),
+                   _candidate(2, [1.288086, 1.146742, 1.697033], 0)], False)[0] == 1
+    # the bound is 1.5x the tightest: 0.20 -> 0.28 competes (and is 37.5 % faster, more
+    # than its 28 % spread), 0.32 does not
     base = _candidate(1, [1.0, 1.2, 1.1], 0)
     assert choose([base, _candidate(2, [0.75, 0.96, 0.8], 0)], False)[0] == 2
     assert choose([base, _candidate(2, [0.75, 0.99, 0.8], 0)], False)[0] == 1

@@ -15,8 +15,10 @@ other. Among the steady candidates, the fastest by median headline wins, except 
 fewer threads win over more unless more are faster by ``PREFER_FEWER`` (fewer threads are
 less exposed to where the scheduler puts them). A faster but bimodal count loses to a
 steady one. With no steady candidate (a noisy machine), the same rule over the counts whose
-spread is within ``TIGHT`` times the tightest one's: a count that only looks faster because
-its processes scatter more does not win. Either way, a count whose slowest trial run beats
+spread is within ``TIGHT`` times the tightest one's (a count that only looks faster because
+its processes scatter more does not win), with fewer threads winning unless more are faster
+by more than the widest of those spreads (a difference within the trial's own scatter is
+not one it resolved). Either way, a count whose slowest trial run beats
 the choice's fastest by ``PREFER_FEWER`` takes over: no process it ran was slower, so its
 scatter is not a slow mode (the 0.1 ms MLP here: 2 threads 40 % faster, spread 13 %). Offline
 with ``--concurrency auto`` sweeps threads itself, so auto leaves the choice to it.
@@ -55,7 +57,8 @@ TIGHT = 1.5  # with no steady count: spreads within this factor of the tightest 
 CHOICE = (f"steady = no instability and a spread within {STEADY_SPREAD:.0%}; the fastest "
           f"steady count, fewer threads unless more are {PREFER_FEWER:.0%} faster; no "
           f"steady count: the same rule over the counts whose spread is within {TIGHT:g}x "
-          f"the tightest; a count whose slowest run beats the choice's fastest by "
+          "the tightest, fewer threads unless more are faster by the widest spread; a "
+          "count whose slowest run beats the choice's fastest by "
           f"{PREFER_FEWER:.0%} takes over")
 
 
@@ -108,9 +111,10 @@ def _by_spread(found: Sequence[ThreadsCandidate],
         m = c.median or 0.0
         return m if higher_is_better else (1 / m if m else 0.0)
 
-    def fastest_fewest(pool: Sequence[ThreadsCandidate]) -> tuple[ThreadsCandidate, bool]:
+    def fastest_fewest(pool: Sequence[ThreadsCandidate],
+                       margin: float = PREFER_FEWER) -> tuple[ThreadsCandidate, bool]:
         fastest = max(pool, key=speed)
-        close = [c for c in pool if speed(c) * (1 + PREFER_FEWER) >= speed(fastest)]
+        close = [c for c in pool if speed(c) * (1 + margin) >= speed(fastest)]
         pick = min(close, key=lambda c: c.threads)
         return pick, pick is not fastest
 
@@ -131,10 +135,14 @@ def _by_spread(found: Sequence[ThreadsCandidate],
     spreads = [c.spread for c in measured if c.spread is not None]
     tight = [c for c in measured
              if not spreads or c.spread is None or c.spread <= TIGHT * min(spreads)]
-    pick, _ = fastest_fewest(tight)
+    # a difference within the trial's own scatter is not resolved by it: fewer threads
+    # unless more are faster by more than the widest spread that competes
+    margin = max([PREFER_FEWER, *(c.spread for c in tight if c.spread is not None)])
+    pick, _ = fastest_fewest(tight, margin)
     why = (f"{pick.threads} threads: no count was steady (a noisy machine: see edgebench "
            f"doctor); among the counts whose spread is within {TIGHT:g}x the tightest, the "
-           f"fastest median, fewer threads within {PREFER_FEWER:.0%}")
+           f"fastest median, fewer threads unless more are faster by more than the widest "
+           f"of their spreads ({margin:.0%})")
     scattered = [f"{c.threads} ({c.spread:.0%})" for c in measured if c not in tight]
     if scattered:
         why += f"; spread too wide: {', '.join(scattered)} threads"
