@@ -99,7 +99,7 @@ def test_repeats_run_in_fresh_processes_and_auto_threads_are_chosen_by_a_trial()
     assert result.interval.covers == "fresh process" and result.stability is not None
     trial = result.threads_trial
     assert trial is not None and result.settings.threads == trial.chosen
-    assert trial.processes_per_candidate in (2, 3)  # a third round only for more threads
+    assert 2 <= trial.processes_per_candidate <= 5  # more rounds only for more threads
     assert {c.threads for c in trial.candidates} == {1, 2}  # this 2-CPU machine
     assert all(len(c.values) + c.failed == trial.processes_per_candidate
                for c in trial.candidates)

@@ -3,9 +3,10 @@ chosen from a short trial, before the workload is measured.
 
 Candidates are 1, 2, 4, ... up to the CPUs this process may use (and the CPU count
 itself), capped by an emulated thread limit. Each candidate is measured in two short runs,
-in rounds that rotate which candidate goes first, and in a third round
-(``TRIAL_PROCESSES``) only when two rounds would choose more threads than the fewest (more
-rounds cannot make the fewest-thread choice safer, only a more-thread one); with
+in rounds that rotate which candidate goes first, and in more rounds (up to
+``TRIAL_PROCESSES``) only while the rounds so far would choose more threads than the fewest
+(more rounds cannot make the fewest-thread choice safer, only a more-thread one: on this VM
+a count that is bimodal across processes looked steady in three); with
 ``--repeats`` 2 or more each trial run is a fresh worker process (a level that is set per
 process shows up as spread), with ``--repeats 1`` a fresh session in this process.
 
@@ -48,7 +49,7 @@ from bench.result.repeats import field_value
 from bench.stats.processes import stability
 from bench.zoo.inputs import generate_inputs
 
-TRIAL_PROCESSES = 3
+TRIAL_PROCESSES = 5
 MIN_ROUNDS = 2
 TRIAL_S = 0.3  # measured seconds of one trial run (at most; a tenth of the run when shorter)
 STEADY_SPREAD = 0.10
