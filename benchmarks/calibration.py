@@ -274,9 +274,10 @@ def check_cost(ms: dict[str, list[str]], work: Path) -> dict[str, Any]:
 def load(code: str, count: int, cpu: int | None = None, nice: int = 0):
     """``count`` busy loops (on ``cpu`` only, at ``nice``) for the block. At nice N a loop
     takes weight(N) / (1024 + weight(N)) of a shared core from the measured process (the
-    kernel's CFS weights): about 14 % at nice 9, 17 % at nice 8. Each worker runs in a
-    session of its own, and with autogroup scheduling sessions share a core equally
-    whatever their nice, so each loop gets a session too and the nice of its autogroup."""
+    kernel's CFS weights, ``WEIGHTS``: x1.134 as long at nice 9, x1.168 at nice 8). Each
+    worker runs in a session of its own, and with autogroup scheduling sessions share a
+    core equally whatever their nice, so each loop gets a session too and the nice of its
+    autogroup."""
     def setup() -> None:
         if cpu is not None:
             os.sched_setaffinity(0, {cpu})

@@ -84,33 +84,37 @@ def _candidate(threads: int, values: Sequence[float], failed: int) -> ThreadsCan
                             median=statistics.median(values), spread=spread, stable=steady)
 
 
+def _speed(value: float, higher_is_better: bool) -> float:
+    """``value`` as a speed, larger is faster (0 for no value)."""
+    return value if higher_is_better else (1 / value if value else 0.0)
+
+
 def choose(found: Sequence[ThreadsCandidate], higher_is_better: bool) -> tuple[int, str]:
     """The thread count to use and why (see the module docstring)."""
-    chosen, why = _by_spread(found, higher_is_better)
-    pick = next(c for c in found if c.threads == chosen)
+    pick, why = _by_spread(found, higher_is_better)
 
-    def speeds(c: ThreadsCandidate) -> list[float]:  # larger is faster
-        return [v if higher_is_better else 1 / v for v in c.values if v > 0]
+    def speeds(c: ThreadsCandidate) -> list[float]:
+        return [_speed(v, higher_is_better) for v in c.values if v > 0]
 
     if not speeds(pick):
-        return chosen, why
+        return pick.threads, why
     best = max(speeds(pick))
     beat = [c for c in found if c is not pick and len(c.values) >= 2 and not c.failed
             and min(speeds(c)) >= best * (1 + PREFER_FEWER)]
     if not beat:
-        return chosen, why
+        return pick.threads, why
     over = max(beat, key=lambda c: statistics.median(speeds(c)))
     return over.threads, (
         f"{over.threads} threads: even its slowest trial run was "
-        f"{min(speeds(over)) / best - 1:.0%} faster than the fastest at {chosen} threads "
-        f"(which alone would have won: {why})")
+        f"{min(speeds(over)) / best - 1:.0%} faster than the fastest at {pick.threads} "
+        f"threads (which alone would have won: {why})")
 
 
 def _by_spread(found: Sequence[ThreadsCandidate],
-               higher_is_better: bool) -> tuple[int, str]:
-    def speed(c: ThreadsCandidate) -> float:  # larger is faster
-        m = c.median or 0.0
-        return m if higher_is_better else (1 / m if m else 0.0)
+               higher_is_better: bool) -> tuple[ThreadsCandidate, str]:
+    """The choice by steadiness and median speed, before a take-over."""
+    def speed(c: ThreadsCandidate) -> float:
+        return _speed(c.median or 0.0, higher_is_better)
 
     def fastest_fewest(pool: Sequence[ThreadsCandidate],
                        margin: float = PREFER_FEWER) -> tuple[ThreadsCandidate, bool]:
@@ -129,10 +133,10 @@ def _by_spread(found: Sequence[ThreadsCandidate],
             why += f", within {PREFER_FEWER:.0%} of the fastest steady count"
         if others:
             why += f"; not steady: {', '.join(map(str, others))} threads"
-        return pick.threads, why
+        return pick, why
     measured = [c for c in found if c.median is not None]
     if not measured:
-        return found[0].threads, "no trial run measured; the fewest threads"
+        return found[0], "no trial run measured; the fewest threads"
     spreads = [c.spread for c in measured if c.spread is not None]
     tight = [c for c in measured
              if not spreads or c.spread is None or c.spread <= TIGHT * min(spreads)]
@@ -147,7 +151,7 @@ def _by_spread(found: Sequence[ThreadsCandidate],
     scattered = [f"{c.threads} ({c.spread:.0%})" for c in measured if c not in tight]
     if scattered:
         why += f"; spread too wide: {', '.join(scattered)} threads"
-    return pick.threads, why
+    return pick, why
 
 
 def _value(job: Job, observed: Observation) -> float | None:
