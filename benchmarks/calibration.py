@@ -16,7 +16,11 @@ Figures and their bars (each printed, all written to benchmarks/calibration.json
                series starts with a cache of its own). The same for --repeats 1 beside it.
                Also: the CV of the headline over the 20 (spread, <= 3 %), how many were
                flagged unstable (<= 1 in 10 on a quiet machine), and compare on the 20
-               consecutive pairs (at most 1 regressed or improved at 5 %)
+               consecutive pairs (at most 1 regressed or improved at 5 %).
+               Interleaved with each round: a control invocation (5 fresh bare
+               session.run loops, the default's thread count and split) through the same
+               prediction interval and instability rule, and the same figures of it: the
+               machine's own floor beside every bar
   split        how a run's time is best split: 10 fresh processes of 4 s each; for each
                prefix of 0.5, 1, 2 and 4 s, the process-to-process CV of p90 and the median
                within-process 95 % half width (more time in one process only helps while
@@ -61,6 +65,7 @@ from bench.zoo.builders import get_builder
 N = 20
 BUSY = "while True: pass"
 BARE = """import json, sys, time, numpy as np, onnxruntime as ort
+from pathlib import Path
 path, threads, seconds, shape = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 o = ort.SessionOptions(); o.intra_op_num_threads = threads
 s = ort.InferenceSession(path, o, providers=["CPUExecutionProvider"])
@@ -68,10 +73,17 @@ i = s.get_inputs()[0]
 feeds = {i.name: np.random.default_rng(0).random([int(d) for d in shape.split(",")],
                                                   dtype=np.float32)}
 for _ in range(10): s.run(None, feeds)
-out, end = [], time.perf_counter() + seconds
+def waited():
+    return sum(int((t / "schedstat").read_text().split()[1])
+               for t in Path("/proc/self/task").iterdir())
+out, w0, t0 = [], waited(), time.perf_counter_ns()
+end = time.perf_counter() + seconds
 while time.perf_counter() < end:
     t = time.perf_counter_ns(); s.run(None, feeds); out.append(time.perf_counter_ns() - t)
-a = np.sort(out); print(json.dumps(float(a[int(np.ceil(0.9 * len(a))) - 1]) / 1e6))
+wait = 100 * (waited() - w0) / (time.perf_counter_ns() - t0)
+from bench.stats.intervals import percentile_ci  # after the loop: statistics only
+ci = percentile_ci(np.asarray(out) / 1e6, 90)
+print(json.dumps({"p90": ci.value, "half_width": ci.relative_half_width, "wait_pct": wait}))
 """
 
 
@@ -116,7 +128,10 @@ def invoke(args: Sequence[str], out: Path, affinity: set[int] | None = None) -> 
             "low": iv.get("low"), "high": iv.get("high"), "valid": r["valid"],
             "stability": (r.get("stability") or {}).get("verdict"),
             "earlier": iv.get("earlier_invocations"),
-            "threads": r["settings"]["threads"]}
+            "reason": (r.get("stability") or {}).get("reason"),
+            "threads": r["settings"]["threads"],
+            "processes": len((r.get("processes") or {}).get("runs") or []) or 1,
+            "per_process_s": (r.get("processes") or {}).get("per_process_duration_s")}
 
 
 def coverage(runs: list[dict[str, Any]], later_only: bool = False) -> float | None:
@@ -160,39 +175,117 @@ def _compare(pairs: list[tuple[str, str]], metric: str = "p90") -> dict[str, int
     return kinds
 
 
+def _figures(runs: list[dict[str, Any]], kinds: dict[str, int]) -> dict[str, Any]:
+    heads = [r["headline"] for r in runs]
+    return {"coverage": coverage(runs), "coverage_later": coverage(runs, True), "cv": cv(heads),
+            "unstable": sum(r["stability"] == "unstable" for r in runs),
+            "compare_pairs": kinds, "headlines": heads,
+            "stability": [r["stability"] for r in runs],
+            "threads": [r["threads"] for r in runs]}
+
+
+def _line(name: str, label: str, fig: dict[str, Any], n: int) -> str:
+    kinds = fig["compare_pairs"]
+    moved = kinds.get("regressed", 0) + kinds.get("improved", 0)
+    later = fig["coverage_later"]
+    return (f"{name} {label:9}: coverage {fig['coverage']:.2f} (bar >= 0.90 at default; of "
+            f"later invocations only {later if later is None else round(later, 2)}), CV "
+            f"{fig['cv']:.1%} (bar <= 3%), unstable {fig['unstable']}/{n}, compare of {n} "
+            f"identical pairs: {moved} regressed/improved (bar <= 1); threads "
+            f"{sorted(set(fig['threads']), key=str)}")
+
+
 def check_coverage(ms: dict[str, list[str]], n: int, work: Path) -> dict[str, Any]:
+    """Per model, ``n`` rounds, each one default invocation, one --repeats 1 invocation and
+    one control invocation (bare loops, the default's thread count and split), in an order
+    that rotates by round: the three series see the same hours of the machine."""
     out: dict[str, Any] = {}
+    labels = ("default", "repeats_1", "control")
     for name in ("cnn_1ms", "mlp_0.1ms"):
-        for label, extra in (("default", []), ("repeats_1", ["--repeats", "1"])):
-            # a cache of its own: the series starts with no kept thread choice and no
-            # earlier invocations, as on a new device
-            with _environ(EDGEBENCH_CACHE_DIR=str(work / f"cache-{name}-{label}")):
-                runs = [invoke([*ms[name], *extra], work / f"{name}-{label}-{i}")
-                        for i in range(n)]
-            heads = [r["headline"] for r in runs]
-            pairs = [(runs[i]["report"], runs[(i + 1) % n]["report"]) for i in range(n)]
-            kinds = _compare(pairs)
-            flagged = sum(r["stability"] == "unstable" for r in runs)
-            fig = {"coverage": coverage(runs), "coverage_later": coverage(runs, True),
-                   "earlier": [r["earlier"] for r in runs], "cv": cv(heads), "unstable": flagged,
-                   "compare_pairs": kinds, "headlines": heads,
-                   "threads": [r["threads"] for r in runs],
-                   "wall_s": [r["wall_s"] for r in runs]}
+        runs: dict[str, list[dict[str, Any]]] = {label: [] for label in labels}
+        for i in range(n):
+            for label in labels[i % 3:] + labels[:i % 3]:
+                if label == "control":
+                    # the latest default's thread count and split (round 1 runs the
+                    # default first)
+                    like = runs["default"][-1]
+                    got = control(ms[name], like["threads"], like["processes"],
+                                  like["per_process_s"] or 2.0)
+                    if got:
+                        runs[label].append(got)
+                    continue
+                extra = ["--repeats", "1"] if label == "repeats_1" else []
+                # a cache of its own: the series starts with no kept thread choice and no
+                # earlier invocations, as on a new device
+                with _environ(EDGEBENCH_CACHE_DIR=str(work / f"cache-{name}-{label}")):
+                    runs[label].append(invoke([*ms[name], *extra], work / f"{name}-{label}-{i}"))
+            print(f"  {name} round {i + 1}/{n}: " + ", ".join(
+                f"{label} {runs[label][-1]['headline']:.4g} ms ({runs[label][-1]['stability']})"
+                for label in labels if runs[label]), flush=True)
+        for label in labels:
+            series = runs[label]
+            if not series:
+                continue
+            pairs = list(zip(series, series[1:] + series[:1]))
+            kinds: dict[str, int] = {}
+            for a, b in pairs:
+                kind = (control_verdict(a, b) if label == "control" else
+                        _compare([(a["report"], b["report"])]).popitem()[0])
+                kinds[kind] = kinds.get(kind, 0) + 1
+            fig = _figures(series, kinds)
+            if label != "control":
+                fig.update(earlier=[r["earlier"] for r in series],
+                           wall_s=[r["wall_s"] for r in series],
+                           reasons=[r["reason"] for r in series])
+            else:
+                fig.update(values=[r["values"] for r in series],
+                           reasons=[r["reason"] for r in series])
             out[f"{name}/{label}"] = fig
-            moved = kinds.get("regressed", 0) + kinds.get("improved", 0)
-            later = fig["coverage_later"]
-            print(f"{name} {label:9}: coverage {fig['coverage']:.2f} (bar >= 0.90 at default;"
-                  f" of later invocations only {later if later is None else round(later, 2)}),"
-                  f" CV {fig['cv']:.1%} (bar <= 3%), unstable {flagged}/{n}, compare of {n} "
-                  f"identical pairs: {moved} regressed/improved (bar <= 1); threads "
-                  f"{sorted(set(fig['threads']), key=str)}", flush=True)
+            print(_line(name, label, fig, len(series)), flush=True)
     return out
 
 
-def _bare(path: str, threads: int, seconds: float, shape: str) -> float:
+def _bare(path: str, threads: int, seconds: float, shape: str,
+          affinity: set[int] | None = None) -> dict[str, Any]:
+    """One fresh bare-loop process: its p90 (ms), that p90's within-process 95 % half width
+    (the same order-statistic and batch-means interval as a worker's) and its CPU wait."""
     done = subprocess.run([sys.executable, "-c", BARE, path, str(threads), str(seconds), shape],
-                          capture_output=True, text=True, check=True)
-    return float(json.loads(done.stdout))
+                          capture_output=True, text=True, check=True,
+                          preexec_fn=(lambda: os.sched_setaffinity(0, affinity))
+                          if affinity else None)
+    return json.loads(done.stdout)
+
+
+def control(args: Sequence[str], threads: int, processes: int = 5, seconds: float = 2.0,
+            affinity: set[int] | None = None) -> dict[str, Any]:
+    """One invocation of the control: ``processes`` fresh bare session.run loops of
+    ``seconds`` each (the default invocation's split), through edgebench's own process-level
+    statistics (the prediction interval, the instability rule), so each bar has the machine's
+    floor beside it. None for a zoo model (no file)."""
+    from bench.measure.merge import interval, stability_of
+
+    if not args[0].endswith(".onnx"):
+        return {}
+    runs = [_bare(args[0], threads, seconds, args[2].split("=")[1], affinity)
+            for _ in range(processes)]
+    values = [r["p90"] for r in runs]
+    within = [r["half_width"] for r in runs]
+    head = statistics.median(values)
+    iv = interval("latency_ms.p90", head, values, within)
+    st = stability_of(values, within, [r["wait_pct"] for r in runs])
+    return {"headline": head, "low": iv.low, "high": iv.high, "values": values,
+            "within": within, "stability": st.verdict, "reason": st.reason,
+            "threads": threads}
+
+
+def control_verdict(base: dict[str, Any], new: dict[str, Any], threshold: float = 0.05) -> str:
+    """compare's verdict on two control invocations, by compare's rule: inconclusive when
+    either side is unstable, else the Welch interval over processes against 5 %."""
+    from bench.stats.processes import classify_processes
+
+    if "unstable" in (base["stability"], new["stability"]):
+        return "inconclusive"
+    return classify_processes(base["values"], new["values"], "p90", threshold).kind
 
 
 def _job(args: Sequence[str], **settings: Any) -> Any:
@@ -248,14 +341,16 @@ def check_split(ms: dict[str, list[str]], processes: int, work: Path) -> dict[st
 def check_control(ms: dict[str, list[str]], n: int, threads: int = 1) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in ("cnn_1ms", "mlp_0.1ms"):
-        if not ms[name][0].endswith(".onnx"):
+        runs = [got for got in (control(ms[name], threads) for _ in range(n)) if got]
+        if not runs:
             continue
-        shape = ms[name][2].split("=")[1]
-        heads = [statistics.median([_bare(ms[name][0], threads, 2.0, shape)
-                                    for _ in range(5)]) for _ in range(n)]
-        out[name] = {"threads": threads, "cv": cv(heads), "headlines": heads}
+        heads = [r["headline"] for r in runs]
+        flagged = sum(r["stability"] == "unstable" for r in runs)
+        out[name] = {"threads": threads, "cv": cv(heads), "headlines": heads,
+                     "coverage": coverage(runs), "unstable": flagged}
         print(f"control {name}: bare loop, 5 fresh processes of 2 s at {threads} thread(s) "
-              f"an invocation: CV of the median p90 over {n}: {cv(heads):.1%}", flush=True)
+              f"an invocation: CV of the median p90 over {n}: {cv(heads):.1%}, coverage "
+              f"{out[name]['coverage']:.2f}, unstable {flagged}/{n}", flush=True)
     return out
 
 
@@ -352,22 +447,46 @@ def _pick_nice(target: float = 0.15) -> tuple[int, float]:
 
 
 def check_slowed(ms: dict[str, list[str]], pairs: int, work: Path) -> dict[str, Any]:
+    """Pairs of a base and a slowed candidate, each pair also as control invocations (bare
+    loops, the same thread count, split and CPU, the same busy loop for the candidate) whose
+    verdict is compare's rule applied to them: the floor of this bar."""
     args = ms["cnn_1ms"]
     nice, ratio = _pick_nice()
-    found = []
+    found, controls = [], []
     for i in range(pairs):
         base = invoke(args, work / f"slow-base-{i}", {0})
         with load(BUSY, 1, cpu=0, nice=nice):
             cand = invoke(args, work / f"slow-cand-{i}", {0})
-        found.append((base["report"], cand["report"], cand["headline"] / base["headline"]))
-    kinds = _compare([(a, b) for a, b, _ in found])
-    by_mean = _compare([(a, b) for a, b, _ in found], "mean")
+        found.append((base, cand))
+        split = (base["threads"], base["processes"], base["per_process_s"] or 2.0)
+        cbase = control(args, *split, affinity={0})
+        with load(BUSY, 1, cpu=0, nice=nice):
+            ccand = control(args, *split, affinity={0})
+        if cbase:
+            controls.append((cbase, ccand))
+        print(f"  slowed pair {i + 1}/{pairs}: x{cand['headline'] / base['headline']:.3f} "
+              f"({base['stability']}/{cand['stability']}); control "
+              + (f"x{ccand['headline'] / cbase['headline']:.3f} ({cbase['stability']}/"
+                 f"{ccand['stability']}): {control_verdict(cbase, ccand)}" if cbase else "-"),
+              flush=True)
+    kinds = _compare([(a["report"], b["report"]) for a, b in found])
+    by_mean = _compare([(a["report"], b["report"]) for a, b in found], "mean")
+    ckinds: dict[str, int] = {}
+    for a, b in controls:
+        kind = control_verdict(a, b)
+        ckinds[kind] = ckinds.get(kind, 0) + 1
+    ratios = [b["headline"] / a["headline"] for a, b in found]
     print(f"slowed: busy loop at nice {nice} on CPU 0 (by the CFS weights x{ratio:.3f}); "
-          f"{pairs} pairs, headline ratios {', '.join(f'{r:.3f}' for *_, r in found)}; "
-          f"compare: {kinds} (bar: regressed >= 9 of 10); on the mean: {by_mean}",
-          flush=True)
-    return {"nice": nice, "weight_ratio": ratio, "ratios": [r for *_, r in found],
-            "kinds": kinds, "kinds_mean": by_mean}
+          f"{pairs} pairs, headline ratios {', '.join(f'{r:.3f}' for r in ratios)}; "
+          f"compare: {kinds} (bar: regressed >= 9 of 10); on the mean: {by_mean}; the "
+          f"control by compare's rule: {ckinds}", flush=True)
+    return {"nice": nice, "weight_ratio": ratio, "ratios": ratios, "kinds": kinds,
+            "kinds_mean": by_mean, "threads": [a["threads"] for a, _ in found],
+            "stability": [[a["stability"], b["stability"]] for a, b in found],
+            "reasons": [[a["reason"], b["reason"]] for a, b in found],
+            "control": {"kinds": ckinds,
+                        "ratios": [b["headline"] / a["headline"] for a, b in controls],
+                        "stability": [[a["stability"], b["stability"]] for a, b in controls]}}
 
 
 def main() -> int:
