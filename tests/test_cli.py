@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import jsonschema
 import pytest
 from click.testing import CliRunner
@@ -22,9 +23,12 @@ SCHEMA = json.loads((data_dir("reports") / "schema" / "report.schema.json").read
 
 
 def _commands(group=cli, prefix=()):  # every command path, for --help on each
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         yield prefix + (name,)
-        if hasattr(command, "commands"):
+        if isinstance(command, click.Group):
             yield from _commands(command, prefix + (name,))
 
 
@@ -166,3 +170,29 @@ def test_real_subprocess(tmp_path: Path, fast_flags: list[str]) -> None:
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: unknown model 'nonexistent_model'")
     assert "Traceback" not in bad.stderr and bad.stdout == ""
+
+
+LOADED = """import json, sys
+from bench.cli import main
+try:
+    main(sys.argv[1:], prog_name="edgebench")
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("args, unwanted", [
+    (["--version"], ["bench.cli.run", "bench.measure", "bench.report", "onnxruntime"]),
+    (["env", "--json"], ["bench.cli.run", "bench.lab", "bench.report", "bench.zoo", "onnx"]),
+    (["compare", "--help"], ["bench.cli.run", "bench.lab", "bench.zoo", "onnxruntime"]),
+    (["report", "--help"], ["bench.cli.run", "bench.lab", "bench.zoo", "onnx"]),
+])
+def test_a_command_imports_only_its_own(args: list[str], unwanted: list[str]) -> None:
+    # a fresh interpreter: what one command loads, with the others' modules left unloaded
+    done = subprocess.run([sys.executable, "-c", LOADED, *args], capture_output=True,
+                          text=True, timeout=120)
+    loaded = set(json.loads(done.stderr.strip().splitlines()[-1]))
+    assert done.stdout, done.stderr
+    assert not [m for m in unwanted if m in loaded or any(
+        name.startswith(m + ".") for name in loaded)]

@@ -9,25 +9,27 @@ from __future__ import annotations
 import click
 
 from bench._version import __version__
-from bench.cli.ab import ab
 from bench.cli.base import EdgebenchGroup
-from bench.cli.batch import batch
-from bench.cli.catalog import catalog
-from bench.cli.certify import certify
-from bench.cli.compare import compare
-from bench.cli.devices import devices
-from bench.cli.doctor import doctor
-from bench.cli.env import env, schema
-from bench.cli.fleet import fleet
-from bench.cli.history import history
-from bench.cli.models import models
-from bench.cli.report import report
-from bench.cli.run import run
-from bench.cli.score import score
-from bench.cli.signing import keys, sign, verify
+
+# Each command's module is imported when the command is used (see EdgebenchGroup).
+COMMANDS = {
+    "env": "bench.cli.env:env", "schema": "bench.cli.env:schema",
+    "models": "bench.cli.models:models", "devices": "bench.cli.devices:devices",
+    "run": "bench.cli.run:run", "report": "bench.cli.report:report",
+    "compare": "bench.cli.compare:compare", "score": "bench.cli.score:score",
+    "history": "bench.cli.history:history", "ab": "bench.cli.ab:ab",
+    "doctor": "bench.cli.doctor:doctor",
+    # the certification lab's commands (issue 7)
+    "batch": "bench.cli.batch:batch", "keys": "bench.cli.signing:keys",
+    "sign": "bench.cli.signing:sign", "verify": "bench.cli.signing:verify",
+    "certify": "bench.cli.certify:certify", "catalog": "bench.cli.catalog:catalog",
+    # device fleets through Ray (issue 9)
+    "fleet": "bench.cli.fleet:fleet",
+}
 
 
-@click.group(cls=EdgebenchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=EdgebenchGroup, lazy=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="edgebench")
 def cli() -> None:
     """Benchmark ONNX models on this device and write comparable reports.
@@ -41,16 +43,5 @@ def cli() -> None:
       edgebench compare BASE.json NEW.json --fail-on-regression
     """
 
-
-for command in (env, schema, models, devices, run, report, compare, score, history, ab,
-                doctor):
-    cli.add_command(command)
-
-# The certification lab's commands (issue 7).
-for command in (batch, keys, sign, verify, certify, catalog):
-    cli.add_command(command)
-
-# Device fleets through Ray (issue 9).
-cli.add_command(fleet)
 
 main = cli

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import traceback
+from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -19,7 +21,26 @@ class EdgebenchGroup(click.Group):
     """Maps the library's one error tree to exit codes, in this one place: the message on
     stderr in one or two lines, exit 2 for bad input, 1 otherwise; never a traceback for
     an error edgebench raises on purpose. Anything else is a bug: its traceback, one line
-    asking to report it, exit 1."""
+    asking to report it, exit 1.
+
+    ``lazy`` maps a command name to ``"module:attribute"``, imported only when that command
+    is looked up (Click's documented pattern for lazily loaded subcommands): a command does
+    not pay for the imports of the others (the report writers, the lab, the model zoo), and
+    ``--help`` of the group imports each to show its line."""
+
+    def __init__(self, *args: Any, lazy: Mapping[str, str] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
