@@ -8,7 +8,12 @@ import numpy as np
 import pytest
 
 from bench.stats.arrivals import poisson_arrivals_ns
-from bench.stats.intervals import ci_ranks, percentile_ci
+from bench.stats.intervals import (
+    batch_estimates,
+    ci_ranks,
+    lag1_autocorrelation,
+    percentile_ci,
+)
 from bench.stats.summary import (
     LatencySummary,
     nearest_rank,
@@ -99,17 +104,34 @@ def test_poisson_arrivals_have_the_mean_rate() -> None:
 
 def test_batch_means_widen_the_interval_when_latency_drifts() -> None:
     # 2,000 samples: the first half at 1.0, the second at 1.1. The order-statistic interval
-    # of p90 is [1.1, 1.1] (zero width); the 20 batch p90s are ten 1.0s and ten 1.1s: mean
-    # 1.05, sd 0.1 * sqrt(10 / 19 / 4) * 2 = 0.05130, half width 2.093 * 0.05130 / sqrt(20)
-    # = 0.024009, relative to 1.05: 0.022866.
+    # of p90 is [1.1, 1.1] (zero width). 20 batch p90s are ten 1.0s then ten 1.1s: lag-1
+    # autocorrelation (18 - 1) / 20 = 0.85 > 1.645 / sqrt(20) = 0.368; 10 batches: (8 - 1)
+    # / 10 = 0.7 > 0.520; so 5 batches of 400, p90s 1.0, 1.0, 1.1 (800..1199 is half 1.1),
+    # 1.1, 1.1: mean 1.06, sd sqrt(0.012 / 4) = 0.054772, half width 2.776445 * 0.054772
+    # / sqrt(5) = 0.068009, relative to 1.06: 0.064159.
     drift = np.array([1.0] * 1000 + [1.1] * 1000)
     ci = percentile_ci(drift, 90)
     assert (ci.low, ci.high) == (1.1, 1.1)
-    assert ci.batch_half_width == pytest.approx(0.022866, rel=1e-3)
-    assert ci.relative_half_width == pytest.approx(0.022866, rel=1e-3)
-    assert not ci.within(0.01)
+    assert ci.batch_half_width == pytest.approx(0.064159, rel=1e-4)
+    assert ci.relative_half_width == pytest.approx(0.064159, rel=1e-4)
+    assert not ci.within(0.05)
     steady = np.random.default_rng(0).permutation(drift)  # same values, no drift
     assert percentile_ci(steady, 90).batch_half_width == pytest.approx(0.0, abs=0.02)
+
+
+def test_uncorrelated_batches_keep_twenty() -> None:
+    # batches of 100 alternating 1.0 and 1.1: the 20 p90s alternate, lag-1 autocorrelation
+    # -19 / 20 (not correlated), so 20 batches: mean 1.05, sd 0.05 sqrt(20 / 19) = 0.051299,
+    # half width 2.093024 * 0.051299 / sqrt(20) = 0.024009, relative to 1.05: 0.022866
+    alternating = np.concatenate([np.full(100, 1.0 + 0.1 * (i % 2)) for i in range(20)])
+    assert len(batch_estimates(alternating, 90)) == 20
+    assert percentile_ci(alternating, 90).batch_half_width == pytest.approx(0.022866, rel=1e-4)
+
+
+def test_lag1_autocorrelation_by_hand() -> None:
+    # 1, 2, 3, 4: deviations -1.5, -0.5, 0.5, 1.5; (0.75 - 0.25 + 0.75) / 5 = 0.25
+    assert lag1_autocorrelation([1, 2, 3, 4]) == pytest.approx(0.25)
+    assert lag1_autocorrelation([2, 2, 2]) == 0.0
 
 
 def test_no_batch_interval_below_its_minimum() -> None:

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bench.stats.summary import nearest_rank
-
 # --- Confidence interval of a percentile (distribution-free) --------------------------------
 #
 # The nearest-rank p-th percentile is the order statistic x(k), k = ceil(p/100 * n). A
@@ -77,12 +75,45 @@ def ci_ranks(n: int, p: float, z: float = Z_95) -> tuple[int, int] | None:
 
 
 # Batch means (Law & Kelton, *Simulation Modeling and Analysis*, 9.5.3): the run, in
-# order, is cut into BATCHES consecutive batches; the percentile of each batch is one
-# observation, and a t interval over those observations widens when latency drifts or comes
-# in bursts, which the order-statistic interval (it assumes independent samples) cannot see.
-BATCHES = 20
-BATCH_MIN_N = BATCHES * 50  # fewer samples: no batch-means interval (and no early stop)
-T_975_19 = 2.093  # Student's t, 0.975 quantile, 19 degrees of freedom
+# order, is cut into consecutive batches; the percentile of each batch is one observation,
+# and a t interval over those observations widens when latency drifts or comes in bursts,
+# which the order-statistic interval (it assumes independent samples) cannot see. The
+# method needs batches long enough that their estimates are nearly uncorrelated (Law &
+# Kelton, ibid.): on a shared VM the speed holds one level for a second or more, so 20
+# batches of a 2 s run are correlated (their lag-1 autocorrelation was +0.4 to +0.8 in 11
+# of 14 processes here) and the interval is too narrow. So the batches are made longer,
+# 20, then 10, then 5 of them, until the lag-1 autocorrelation of their estimates is below
+# the one-sided 95 % bound of independent values, 1.645 / sqrt(b) (a sample
+# autocorrelation of b independent values has variance about 1 / b: Bartlett 1946; Box,
+# Jenkins & Reinsel, *Time Series Analysis*, 2.1.6); 5 batches when none is.
+BATCHES = (20, 10, 5)
+BATCH_MIN_N = BATCHES[0] * 50  # fewer samples: no batch-means interval (and no early stop)
+_Z_95_ONE_SIDED = 1.6448536269514722
+_T_975 = {19: 2.093024, 9: 2.262157, 4: 2.776445}  # Student's t, 0.975, by df
+
+
+def lag1_autocorrelation(values: Sequence[float] | np.ndarray) -> float:
+    """sum (x_i - m)(x_{i+1} - m) / sum (x_i - m)^2 (0 when all values are equal)."""
+    d = np.asarray(values, dtype=np.float64)
+    d = d - d.mean()
+    total = float(np.dot(d, d))
+    return float(np.dot(d[:-1], d[1:])) / total if total > 0 else 0.0
+
+
+def _rank_value(values: np.ndarray, p: float) -> float:
+    """The nearest-rank ``p``-th percentile of unsorted values (one selection, O(n))."""
+    rank = max(1, math.ceil(p / 100 * len(values)))
+    return float(np.partition(values, rank - 1)[rank - 1])
+
+
+def batch_estimates(values: np.ndarray, p: float) -> np.ndarray:
+    """The ``p``-th percentile of each batch: the fewest batches of ``BATCHES`` (longest)
+    only when the longer ones' estimates are still correlated (see above)."""
+    for count in BATCHES:
+        estimates = np.array([_rank_value(batch, p) for batch in np.array_split(values, count)])
+        if lag1_autocorrelation(estimates) <= _Z_95_ONE_SIDED / math.sqrt(count):
+            break
+    return estimates
 
 
 def batch_means_half_width(values: np.ndarray, p: float) -> float | None:
@@ -90,13 +121,12 @@ def batch_means_half_width(values: np.ndarray, p: float) -> float | None:
     ``values`` in run order, or None with fewer than ``BATCH_MIN_N`` samples."""
     if len(values) < BATCH_MIN_N:
         return None
-    estimates = np.array([nearest_rank(np.sort(batch), p)
-                          for batch in np.array_split(values, BATCHES)])
+    estimates = batch_estimates(values, p)
     centre = float(np.mean(estimates))
     if centre <= 0:
         return None
     spread = float(np.std(estimates, ddof=1))
-    return T_975_19 * spread / math.sqrt(BATCHES) / centre
+    return _T_975[len(estimates) - 1] * spread / math.sqrt(len(estimates)) / centre
 
 
 def percentile_ci(samples: Sequence[float] | np.ndarray, p: float) -> PercentileCI:
