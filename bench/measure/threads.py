@@ -15,13 +15,17 @@ instability test of :mod:`bench.stats.processes` and lie within ``STEADY_SPREAD`
 other. Among the steady candidates, the fastest by median headline wins, except that
 fewer threads win over more unless more are faster by ``PREFER_FEWER`` (fewer threads are
 less exposed to where the scheduler puts them). A faster but bimodal count loses to a
-steady one. With no steady candidate (a noisy machine), the same rule over the counts whose
-spread is within ``TIGHT`` times the tightest one's (a count that only looks faster because
-its processes scatter more does not win), with fewer threads winning unless more are faster
-by more than the widest of those spreads (a difference within the trial's own scatter is
-not one it resolved). Either way, a count whose slowest trial run beats
-the choice's fastest by ``PREFER_FEWER`` takes over: no process it ran was slower, so its
-scatter is not a slow mode (the 0.1 ms MLP here: 2 threads 40 % faster, spread 13 %). Offline
+steady one. With no steady candidate (a noisy machine), the same rule over the fewest
+threads and the counts whose spread is within ``TIGHT`` times the tightest one's (a count
+that only looks faster because its processes scatter more does not win), with fewer threads
+winning unless more are faster by more than the widest of those spreads (a difference
+within the trial's own scatter is not one it resolved). The fewest threads always compete:
+on this VM, with steal time, one 1-thread trial run low and one high gave 1 thread a 90 %
+spread against 2 threads' 23 %, and leaving 1 thread out put the CNN on 2 threads, whose
+invocations then split between 1.7 and 3.3 ms (CV 31 %, against 6 % at 1 thread).
+Either way, a count whose slowest trial run beats the choice's fastest by
+``PREFER_FEWER`` takes over: no process it ran was slower, so its scatter is not a slow
+mode (the 0.1 ms MLP here: 2 threads 40 % faster, spread 13 %). Offline
 with ``--concurrency auto`` sweeps threads itself, so auto leaves the choice to it.
 The choice is made once per host and workload and kept (:mod:`bench.measure.thread_choice`).
 """
@@ -57,8 +61,9 @@ PREFER_FEWER = 0.10
 TIGHT = 1.5  # with no steady count: spreads within this factor of the tightest compete
 CHOICE = (f"steady = no instability and a spread within {STEADY_SPREAD:.0%}; the fastest "
           f"steady count, fewer threads unless more are {PREFER_FEWER:.0%} faster; no "
-          f"steady count: the same rule over the counts whose spread is within {TIGHT:g}x "
-          "the tightest, fewer threads unless more are faster by the widest spread; a "
+          f"steady count: the same rule over the fewest threads and the counts whose "
+          f"spread is within {TIGHT:g}x the tightest, fewer threads unless more are faster "
+          "by the widest spread; a "
           "count whose slowest run beats the choice's fastest by "
           f"{PREFER_FEWER:.0%} takes over")
 
@@ -138,16 +143,19 @@ def _by_spread(found: Sequence[ThreadsCandidate],
     if not measured:
         return found[0], "no trial run measured; the fewest threads"
     spreads = [c.spread for c in measured if c.spread is not None]
-    tight = [c for c in measured
-             if not spreads or c.spread is None or c.spread <= TIGHT * min(spreads)]
+    fewest = min(measured, key=lambda c: c.threads)
+    # the fewest threads always compete: the bound keeps a scattering count from winning,
+    # it must not hand the choice to another by leaving the fewest out
+    tight = [c for c in measured if c is fewest or not spreads or c.spread is None
+             or c.spread <= TIGHT * min(spreads)]
     # a difference within the trial's own scatter is not resolved by it: fewer threads
     # unless more are faster by more than the widest spread that competes
     margin = max([PREFER_FEWER, *(c.spread for c in tight if c.spread is not None)])
     pick, _ = fastest_fewest(tight, margin)
     why = (f"{pick.threads} threads: no count was steady (a noisy machine: see edgebench "
-           f"doctor); among the counts whose spread is within {TIGHT:g}x the tightest, the "
-           f"fastest median, fewer threads unless more are faster by more than the widest "
-           f"of their spreads ({margin:.0%})")
+           f"doctor); among the fewest threads and the counts whose spread is within "
+           f"{TIGHT:g}x the tightest, the fastest median, fewer threads unless more are "
+           f"faster by more than the widest of their spreads ({margin:.0%})")
     scattered = [f"{c.threads} ({c.spread:.0%})" for c in measured if c not in tight]
     if scattered:
         why += f"; spread too wide: {', '.join(scattered)} threads"
