@@ -5,6 +5,7 @@ the default test run; run it on a quiet machine:
     python benchmarks/calibration.py --quick    # 4 invocations a model: a smoke run
     python benchmarks/calibration.py coverage cost   # a subset
     python benchmarks/calibration.py --invocations 10   # fewer invocations a model
+    python benchmarks/calibration.py coverage --models cnn_1ms   # one model
 
 Figures and their bars (each printed, all written to benchmarks/calibration.json):
   coverage     20 invocations of `edgebench run MODEL` at default settings, for a ~1 ms CNN
@@ -63,6 +64,7 @@ from bench.result.contract import load_report
 from bench.zoo.builders import get_builder
 
 N = 20
+MEASURED = ["cnn_1ms", "mlp_0.1ms"]  # the models of coverage, split, control, instability
 BUSY = "while True: pass"
 BARE = """import json, sys, time, numpy as np, onnxruntime as ort
 from pathlib import Path
@@ -201,7 +203,7 @@ def check_coverage(ms: dict[str, list[str]], n: int, work: Path) -> dict[str, An
     that rotates by round: the three series see the same hours of the machine."""
     out: dict[str, Any] = {}
     labels = ("default", "repeats_1", "control")
-    for name in ("cnn_1ms", "mlp_0.1ms"):
+    for name in MEASURED:
         runs: dict[str, list[dict[str, Any]]] = {label: [] for label in labels}
         for i in range(n):
             for label in labels[i % 3:] + labels[:i % 3]:
@@ -312,7 +314,7 @@ def check_split(ms: dict[str, list[str]], processes: int, work: Path) -> dict[st
     from bench.zoo.inputs import generate_inputs
 
     out: dict[str, Any] = {}
-    for name in ("cnn_1ms", "mlp_0.1ms"):
+    for name in MEASURED:
         job = _job(ms[name], repeats=2, duration_s=8.0, min_queries=64)
         one = dataclasses.replace(job, settings=process_settings(job.settings, 90.0))
         feeds = work / f"split-{name}.npz"
@@ -340,7 +342,7 @@ def check_split(ms: dict[str, list[str]], processes: int, work: Path) -> dict[st
 
 def check_control(ms: dict[str, list[str]], n: int, threads: int = 1) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in ("cnn_1ms", "mlp_0.1ms"):
+    for name in MEASURED:
         runs = [got for got in (control(ms[name], threads) for _ in range(n)) if got]
         if not runs:
             continue
@@ -404,7 +406,7 @@ def check_instability(ms: dict[str, list[str]], trials: int) -> dict[str, Any]:
     from bench.zoo.inputs import generate_inputs
 
     out: dict[str, Any] = {}
-    for name in ("cnn_1ms", "mlp_0.1ms"):
+    for name in MEASURED:
         job = _job(ms[name], repeats=5)
         one = dataclasses.replace(job, settings=process_settings(job.settings, 90.0))
         verdicts = []
@@ -499,10 +501,15 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="4 invocations, 2 trials")
     parser.add_argument("--invocations", type=int, metavar="N",
                         help=f"invocations a model for coverage and control [{N}]")
+    parser.add_argument("--models", default=",".join(MEASURED),
+                        help="which of cnn_1ms, mlp_0.1ms to measure (comma-separated)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/calibration.json"))
     args = parser.parse_args()
     n, trials = (4, 2) if args.quick else (N, 10)
     n = args.invocations or n
+    MEASURED[:] = [m for m in args.models.split(",") if m in ("cnn_1ms", "mlp_0.1ms")]
+    if not MEASURED:
+        parser.error("--models: cnn_1ms, mlp_0.1ms or both")
     os.environ.pop("EDGEBENCH_REPEATS", None)  # the defaults are what is measured
     print(f"load average before: {os.getloadavg()}", flush=True)
     results: dict[str, Any] = {"quick": args.quick, "host": host.fingerprint().model_dump(),
