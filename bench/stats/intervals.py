@@ -80,8 +80,8 @@ def ci_ranks(n: int, p: float, z: float = Z_95) -> tuple[int, int] | None:
 # which the order-statistic interval (it assumes independent samples) cannot see. The
 # method needs batches long enough that their estimates are nearly uncorrelated (Law &
 # Kelton, ibid.): on a shared VM the speed holds one level for a second or more, so 20
-# batches of a 2 s run are correlated (their lag-1 autocorrelation was +0.4 to +0.8 in 11
-# of 14 processes here) and the interval is too narrow. So the batches are made longer,
+# batches of a 2 s run are correlated (their lag-1 autocorrelation was +0.42 to +0.79 in
+# 9 of 14 processes here) and the interval is too narrow. So the batches are made longer,
 # 20, then 10, then 5 of them, until the lag-1 autocorrelation of their estimates is below
 # the one-sided 95 % bound of independent values, 1.645 / sqrt(b) (a sample
 # autocorrelation of b independent values has variance about 1 / b: Bartlett 1946; Box,
@@ -107,8 +107,9 @@ def _rank_value(values: np.ndarray, p: float) -> float:
 
 
 def batch_estimates(values: np.ndarray, p: float) -> np.ndarray:
-    """The ``p``-th percentile of each batch: the fewest batches of ``BATCHES`` (longest)
-    only when the longer ones' estimates are still correlated (see above)."""
+    """The ``p``-th percentile of each batch, for the first batch count of ``BATCHES``
+    whose estimates are not correlated (fewer, longer batches only when the shorter ones'
+    estimates are; the last count when none passes; see above)."""
     for count in BATCHES:
         estimates = np.array([_rank_value(batch, p) for batch in np.array_split(values, count)])
         if lag1_autocorrelation(estimates) <= _Z_95_ONE_SIDED / math.sqrt(count):
