@@ -183,6 +183,7 @@ def _figures(runs: list[dict[str, Any]], kinds: dict[str, int]) -> dict[str, Any
             "unstable": sum(r["stability"] == "unstable" for r in runs),
             "compare_pairs": kinds, "headlines": heads,
             "stability": [r["stability"] for r in runs],
+            "intervals": [[r["low"], r["high"]] for r in runs],
             "threads": [r["threads"] for r in runs]}
 
 
