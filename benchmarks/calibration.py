@@ -49,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from importlib import metadata
@@ -169,12 +170,9 @@ def cv(values: Sequence[float]) -> float:
 
 
 def _compare(pairs: list[tuple[str, str]], metric: str = "p90") -> dict[str, int]:
-    kinds: dict[str, int] = {}
-    for a, b in pairs:
-        kind = compare_reports(load_report(Path(a)), load_report(Path(b)),
-                               metric).pairs[0].kind
-        kinds[kind] = kinds.get(kind, 0) + 1
-    return kinds
+    """How many pairs of reports `compare` calls each kind."""
+    return dict(Counter(compare_reports(load_report(Path(a)), load_report(Path(b)),
+                                        metric).pairs[0].kind for a, b in pairs))
 
 
 def _figures(runs: list[dict[str, Any]], kinds: dict[str, int]) -> dict[str, Any]:
@@ -230,11 +228,9 @@ def check_coverage(ms: dict[str, list[str]], n: int, work: Path) -> dict[str, An
             if not series:
                 continue
             pairs = list(zip(series, series[1:] + series[:1]))
-            kinds: dict[str, int] = {}
-            for a, b in pairs:
-                kind = (control_verdict(a, b) if label == "control" else
-                        _compare([(a["report"], b["report"])]).popitem()[0])
-                kinds[kind] = kinds.get(kind, 0) + 1
+            kinds = (dict(Counter(control_verdict(a, b) for a, b in pairs))
+                     if label == "control" else
+                     _compare([(a["report"], b["report"]) for a, b in pairs]))
             fig = _figures(series, kinds)
             if label != "control":
                 fig.update(earlier=[r["earlier"] for r in series],
@@ -264,7 +260,7 @@ def control(args: Sequence[str], threads: int, processes: int = 5, seconds: floa
     """One invocation of the control: ``processes`` fresh bare session.run loops of
     ``seconds`` each (the default invocation's split), through edgebench's own process-level
     statistics (the prediction interval, the instability rule), so each bar has the machine's
-    floor beside it. None for a zoo model (no file)."""
+    floor beside it. Empty for a zoo model (no file)."""
     from bench.measure.merge import interval, stability_of
 
     if not args[0].endswith(".onnx"):
@@ -474,10 +470,7 @@ def check_slowed(ms: dict[str, list[str]], pairs: int, work: Path) -> dict[str, 
               flush=True)
     kinds = _compare([(a["report"], b["report"]) for a, b in found])
     by_mean = _compare([(a["report"], b["report"]) for a, b in found], "mean")
-    ckinds: dict[str, int] = {}
-    for a, b in controls:
-        kind = control_verdict(a, b)
-        ckinds[kind] = ckinds.get(kind, 0) + 1
+    ckinds = dict(Counter(control_verdict(a, b) for a, b in controls))
     ratios = [b["headline"] / a["headline"] for a, b in found]
     print(f"slowed: busy loop at nice {nice} on CPU 0 (by the CFS weights x{ratio:.3f}); "
           f"{pairs} pairs, headline ratios {', '.join(f'{r:.3f}' for r in ratios)}; "

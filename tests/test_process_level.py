@@ -149,6 +149,7 @@ def test_threads_auto_on_a_noisy_machine_does_not_take_the_wider_scatter() -> No
     assert choose([base, _candidate(2, [0.75, 0.96, 0.8], 0)], False)[0] == 2
     assert choose([base, _candidate(2, [0.75, 0.99, 0.8], 0)], False)[0] == 1
 
+
 def test_threads_auto_never_leaves_out_the_fewest_threads() -> None:
     # the CNN's trial on this VM with steal time (calibration, 03:20 UTC): 1 thread spread
     # 2.503186 / 1.31647 - 1 = 90 %, 2 threads 23 %; 1 thread is beyond 1.5x the tightest

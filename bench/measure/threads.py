@@ -63,8 +63,7 @@ CHOICE = (f"steady = no instability and a spread within {STEADY_SPREAD:.0%}; the
           f"steady count, fewer threads unless more are {PREFER_FEWER:.0%} faster; no "
           f"steady count: the same rule over the fewest threads and the counts whose "
           f"spread is within {TIGHT:g}x the tightest, fewer threads unless more are faster "
-          "by the widest spread; a "
-          "count whose slowest run beats the choice's fastest by "
+          "by the widest spread; a count whose slowest run beats the choice's fastest by "
           f"{PREFER_FEWER:.0%} takes over")
 
 

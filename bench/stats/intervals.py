@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bench.stats.processes import t975
+from bench.stats.summary import rank_of
+
 # --- Confidence interval of a percentile (distribution-free) --------------------------------
 #
 # The nearest-rank p-th percentile is the order statistic x(k), k = ceil(p/100 * n). A
@@ -89,7 +92,6 @@ def ci_ranks(n: int, p: float, z: float = Z_95) -> tuple[int, int] | None:
 BATCHES = (20, 10, 5)
 BATCH_MIN_N = BATCHES[0] * 50  # fewer samples: no batch-means interval (and no early stop)
 _Z_95_ONE_SIDED = 1.6448536269514722
-_T_975 = {19: 2.093024, 9: 2.262157, 4: 2.776445}  # Student's t, 0.975, by df
 
 
 def lag1_autocorrelation(values: Sequence[float] | np.ndarray) -> float:
@@ -102,7 +104,7 @@ def lag1_autocorrelation(values: Sequence[float] | np.ndarray) -> float:
 
 def _rank_value(values: np.ndarray, p: float) -> float:
     """The nearest-rank ``p``-th percentile of unsorted values (one selection, O(n))."""
-    rank = max(1, math.ceil(p / 100 * len(values)))
+    rank = rank_of(len(values), p)
     return float(np.partition(values, rank - 1)[rank - 1])
 
 
@@ -127,7 +129,7 @@ def batch_means_half_width(values: np.ndarray, p: float) -> float | None:
     if centre <= 0:
         return None
     spread = float(np.std(estimates, ddof=1))
-    return _T_975[len(estimates) - 1] * spread / math.sqrt(len(estimates)) / centre
+    return t975(len(estimates) - 1) * spread / math.sqrt(len(estimates)) / centre
 
 
 def percentile_ci(samples: Sequence[float] | np.ndarray, p: float) -> PercentileCI:
@@ -138,7 +140,7 @@ def percentile_ci(samples: Sequence[float] | np.ndarray, p: float) -> Percentile
     n = len(values)
     if n == 0:
         raise ValueError("no samples")
-    k = max(1, math.ceil(p / 100 * n))
+    k = rank_of(n, p)
     ranks = ci_ranks(n, p)
     wanted = [k - 1] + ([r - 1 for r in ranks] if ranks else [])
     part = np.partition(values, sorted(set(wanted)))

@@ -24,6 +24,11 @@ NS_PER_MS = 1_000_000
 MIN_QUERIES_FOR_PERCENTILE = {90: 64, 99: 662}
 
 
+def rank_of(n: int, p: float) -> int:
+    """The 1-based rank of the nearest-rank ``p``-th percentile of ``n`` values."""
+    return max(1, math.ceil(p / 100 * n))
+
+
 def nearest_rank(sorted_values: Sequence[float] | np.ndarray, p: float) -> float:
     """The nearest-rank ``p``-th percentile (0 < p <= 100) of already sorted values."""
     n = len(sorted_values)
@@ -31,8 +36,7 @@ def nearest_rank(sorted_values: Sequence[float] | np.ndarray, p: float) -> float
         raise ValueError("no samples")
     if not 0 < p <= 100:
         raise ValueError(f"percentile {p} outside (0, 100]")
-    rank = max(1, math.ceil(p / 100 * n))
-    return float(sorted_values[rank - 1])
+    return float(sorted_values[rank_of(n, p) - 1])
 
 
 @dataclass(frozen=True)
