@@ -26,10 +26,13 @@ def tiny_job(repeats: int = 4, model: str = "tiny_mlp") -> Job:
     return plan([model], profile, settings, quick=False)[0]
 
 
-def process_result(job: Job, level_ms: float, n: int = 400, seed: int = 0) -> RunResult:
-    """One process's result: ``n`` samples within 1 % above ``level_ms``."""
+def process_result(job: Job, level_ms: float, n: int = 400, seed: int = 0,
+                   samples_ns: Sequence[int] = ()) -> RunResult:
+    """One process's result: ``n`` samples within 1 % above ``level_ms``, or
+    ``samples_ns`` as given."""
     rng = np.random.default_rng(seed)
-    samples = tuple(int(v) for v in level_ms * 1e6 * (1 + 0.01 * rng.random(n)))
+    samples = tuple(samples_ns) or tuple(int(v) for v in
+                                         level_ms * 1e6 * (1 + 0.01 * rng.random(n)))
     measured = Measurement(samples_ns=samples, warmup_samples_ns=(samples[0],),
                            duration_ns=sum(samples), ended_by="min_duration and min_queries met",
                            ci=percentile_ci(samples, 90))

@@ -37,6 +37,7 @@ from bench.result.processes import (
 )
 from bench.result.repeats import field_value
 from bench.stats import processes as stats
+from bench.stats.drift import DRIFT_THRESHOLD, drift
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,32 @@ def _run(repeat: Repeat, field: str, first: int) -> ProcessRun:
         first_sample=first, duration_s=r.duration_s, ended_by=r.ended_by,
         cold_start=r.cold_start, peak_rss_bytes=r.memory.peak_rss_bytes if r.memory else None,
         cpu_wait_pct=r.cpu.process_wait_pct if r.cpu else None,
-        invalid_reasons=list(r.invalid_reasons))
+        drift=_drift(r.samples_ns), invalid_reasons=list(r.invalid_reasons))
+
+
+def _drift(samples_ns: Sequence[int]) -> float | None:
+    found = drift(samples_ns)
+    return round(found.ratio, 6) if found is not None else None
+
+
+def _why_apart(drifts: Sequence[float | None], names: Sequence[int]) -> str:
+    """What the processes' drift says about a disagreement: the host moved inside them,
+    or each kept one speed (empty when a process's drift is unknown)."""
+    moved = [(names[i], d) for i, d in enumerate(drifts)
+             if d is not None and d > DRIFT_THRESHOLD]
+    if moved:
+        shown = ", ".join(f"{name} (x{1 + d:.2f})" for name, d in moved)
+        return (f"; the speed also moved inside process {shown} from one window of its "
+                f"queries to another, with no process waiting for a CPU longer than "
+                f"another: the host itself changed speed during the run (another tenant of "
+                f"a virtual machine's host, its clock), and a re-run may land on either "
+                f"level (edgebench doctor)")
+    if drifts and all(d is not None for d in drifts):
+        return (f"; each process kept one speed (none moved by more than "
+                f"{DRIFT_THRESHOLD:.0%} inside it): each landed on a level of its own "
+                f"(thread placement, memory layout: try fewer threads), or the host changed "
+                f"speed between them")
+    return ""
 
 
 def _reasons(runs: Sequence[ProcessRun]) -> list[str]:
@@ -112,9 +138,11 @@ def interval(field: str, value: float, values: Sequence[float],
 
 def stability_of(values: Sequence[float], within: Sequence[float | None],
                  waits: Sequence[float | None] = (),
-                 indices: Sequence[int] = ()) -> Stability:
+                 indices: Sequence[int] = (), drifts: Sequence[float | None] = ()) -> Stability:
     """The gap test over ``values``, and the competing-load test over ``waits`` (each
-    process's CPU wait, % of one core; ``indices`` name the processes, 1-based)."""
+    process's CPU wait, % of one core; ``indices`` name the processes, 1-based); an
+    unstable verdict's reason says what ``drifts`` (each process's, ``bench.stats.drift``)
+    tell of its cause."""
     test = stats.stability(values, within)
     waited = stats.competing(waits)
     names = list(indices) or list(range(1, len(values) + 1))
@@ -135,7 +163,8 @@ def stability_of(values: Sequence[float], within: Sequence[float | None],
     else:
         low, high = test.between or (0.0, 0.0)
         reason = (f"the processes disagree: {low:.4g} and {high:.4g} are {test.largest_gap:.1%}"
-                  f" apart, their intervals allow {test.allowed_gap:.1%}")
+                  f" apart, their intervals allow {test.allowed_gap:.1%}"
+                  + _why_apart(drifts, names))
     return Stability(verdict=test.verdict, reason=reason, values=list(values),
                      largest_gap=test.largest_gap, allowed_gap=test.allowed_gap,
                      waits=list(waits))
@@ -190,6 +219,7 @@ def merge(job: Job, repeats: Sequence[Repeat], per_process_duration_s: float,
         "warmup_samples_ns": [s for r in measured for s in r.warmup_samples_ns],
         "samples_ns": [s for r in measured for s in r.samples_ns],
         "interval": interval(field, headline, values, within),
-        "stability": stability_of(values, within, waits, [run.index for run, _ in ok]),
+        "stability": stability_of(values, within, waits, [run.index for run, _ in ok],
+                                  [run.drift for run, _ in ok]),
         "processes": level,
         "headline": scenario.headline})

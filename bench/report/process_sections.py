@@ -45,15 +45,17 @@ def _processes(r: RunResult) -> list[str]:
                          f"falls): [{r.interval.mean_ci_low:.4g}, "
                          f"{r.interval.mean_ci_high:.4g}]")
     lines.append(f"- each process: {level.per_process_duration_s:.3g} s and at least "
-                 f"{level.per_process_min_queries} queries, one after another")
-    lines += ["", "| process | pid | status | headline | ± within | queries | detail |",
-              "|---|---|---|---|---|---|---|"]
+                 f"{level.per_process_min_queries} queries, one after another; drift: how "
+                 f"far its speed moved inside it (slowest / fastest 0.25 s window median)")
+    lines += ["", "| process | pid | status | headline | ± within | drift | queries | detail |",
+              "|---|---|---|---|---|---|---|---|"]
     for run in level.runs:
         width = f"{run.relative_half_width:.1%}" if run.relative_half_width else "-"
         head = f"{run.headline:.4g}" if run.headline is not None else "-"
         detail = run.error or "; ".join(run.invalid_reasons) or ""
+        moved = f"{run.drift:.1%}" if run.drift is not None else "-"
         lines.append(f"| {run.index} | {run.pid or '-'} | {run.status} | {head} | {width} | "
-                     f"{run.queries:,} | {_cell(detail)} |")
+                     f"{moved} | {run.queries:,} | {_cell(detail)} |")
     return lines
 
 

@@ -48,7 +48,7 @@ from bench.result.processes import (
     ThreadsTrial,
 )
 
-SCHEMA_VERSION = "1.5.0"
+SCHEMA_VERSION = "1.6.0"
 
 
 class Memory(Record):

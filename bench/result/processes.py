@@ -25,7 +25,8 @@ RERUN_METHOD = ("widened to the 95% prediction interval of one more invocation's
 STABILITY_METHOD = ("unstable when two neighbouring process values (sorted) have 95% "
                     "intervals, each widened to at least +/-5%, that do not overlap, or "
                     "when some processes waited for a CPU (run-queue delay) more than 10 "
-                    "points of one core longer than the others")
+                    "points of one core longer than the others; the reason says when the "
+                    "speed also moved inside a process (drift over 10%: the host)")
 
 
 class HeadlineInterval(Figures):
@@ -81,6 +82,11 @@ class ProcessRun(Figures):
     peak_rss_bytes: int | None = None
     cpu_wait_pct: float | None = Field(None, description="time its threads waited for a "
                                                          "CPU, % of one core (schedstat)")
+    drift: float | None = Field(
+        None, description="how far its speed moved inside it: slowest / fastest - 1 of the "
+                          "medians of consecutive 0.25 s windows of its queries, the most "
+                          "extreme window at each end left out (bench.stats.drift; added in "
+                          "1.6.0; None: too few windows)")
     invalid_reasons: list[str] = Field(default_factory=list)
 
 
