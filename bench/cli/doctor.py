@@ -7,22 +7,28 @@ import click
 
 from bench.cli.base import json_option, print_json
 from bench.device.doctor import examine
+from bench.measure import hostdrift
 from bench.measure.calibrate import MODEL, calibrate
 from bench.report.table import render_text
 
 
 @click.command()
 @click.option("--calibrate/--no-calibrate", "calibrating", default=True, show_default=True,
-              help="Run a small model in fresh processes at each thread count (<= 30 s).")
+              help="Run a small model in one unbroken process (does the host's speed move "
+                   "inside it?) and in fresh processes at each thread count (<= 30 s).")
 @click.option("--model", default=MODEL, show_default=True, help="The calibration model.")
 @json_option
 def doctor(calibrating: bool, model: str, as_json: bool) -> None:
     """Check this host for what makes benchmark numbers move between runs (virtualisation
     and steal time, governor, boost, SMT, load and busy processes, huge pages, thermal
-    state, memory pressure, battery), each with what to do; then calibrate: the spread
-    of a small model's headline over fresh processes at each thread count. Exit 0."""
+    state, memory pressure, battery), each with what to do; then calibrate: whether the
+    host's own speed moves inside one unbroken run of a small model (drift), and the
+    spread of its headline over fresh processes at each thread count. Exit 0."""
     findings = examine()
-    trial = calibrate(model) if calibrating else None
+    trial = None
+    if calibrating:
+        findings.append(hostdrift.probe(model))
+        trial = calibrate(model)
     if as_json:
         print_json({"findings": [f.model_dump() for f in findings],
                     "calibration": trial.model_dump() if trial else None})

@@ -23,6 +23,7 @@ from bench.device import doctor, host, session
 from bench.device.emulation import emulated, emulation_for
 from bench.device.execution import run_notes
 from bench.errors import EdgebenchError
+from bench.measure import hostdrift
 from bench.measure.genai_run import measure_genai
 from bench.measure.plan import Job, plan
 from bench.measure.progress import Progress, SilentProgress
@@ -109,7 +110,7 @@ def run(
         device=DeviceInfo(name=profile.name, category=profile.category, profile=origin),
         results=results,
         emulation=emulation,
-        doctor=watch.findings(),
+        doctor=watch.findings() + hostdrift.of_results(results),
     )
 
 

@@ -166,7 +166,8 @@ def _value(job: Job, observed: Observation) -> float | None:
     return field_value(result, job.scenario.headline_field)
 
 
-def _trial_job(job: Job, threads: int, trial_s: float) -> Job:
+def trial_job(job: Job, threads: int, trial_s: float) -> Job:
+    """``job`` as one short measured process at ``threads`` (no passes beside it)."""
     settings = with_settings(job.settings, {
         "threads": threads, "repeats": 1, "duration_s": trial_s, "min_queries": 32,
         "max_duration_s": trial_s * 10, "ci_target": None, "check_outputs": False,
@@ -207,7 +208,7 @@ def run_trial(job: Job, counts: Sequence[int], trial_s: float, fresh: bool,
                     break  # the fewest threads: another round cannot make it safer
             shift = round_ % len(counts)
             for threads in list(counts[shift:]) + list(counts[:shift]):
-                value = _one(_trial_job(job, threads, trial_s), path, feeds, fresh, round_)
+                value = _one(trial_job(job, threads, trial_s), path, feeds, fresh, round_)
                 if value is None or not value > 0:
                     failed[threads] += 1
                 else:
@@ -238,7 +239,7 @@ def resolve_threads(job: Job, progress: Progress | None = None) -> Job:
     elif (trial := thread_choice.kept(job, counts)) is None:
         trial = run_trial(job, counts, trial_s, fresh=(settings.repeats or 1) > 1)
         thread_choice.keep(job, counts, trial)
-    chosen = _trial_job(job, trial.chosen, trial_s)
+    chosen = trial_job(job, trial.chosen, trial_s)
     return dataclasses.replace(
         job, settings=with_settings(settings, {"threads": trial.chosen}),
         execution=chosen.execution, threads_trial=trial)
