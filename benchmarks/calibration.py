@@ -1,7 +1,7 @@
 """Do the numbers hold across processes? (issue 14, "Must show"). One command, not part of
 the default test run; run it on a quiet machine:
 
-    python benchmarks/calibration.py            # every figure (about 45 minutes on 2 cores)
+    python benchmarks/calibration.py            # every figure (about 50 minutes on 2 cores)
     python benchmarks/calibration.py --quick    # 4 invocations a model: a smoke run
     python benchmarks/calibration.py coverage cost   # a subset
     python benchmarks/calibration.py --invocations 10   # fewer invocations a model
@@ -16,8 +16,9 @@ Figures and their bars (each printed, all written to benchmarks/calibration.json
                sample: from the fifth on, an interval is widened by the earlier ones; each
                series starts with a cache of its own). The same for --repeats 1 beside it.
                Also: the CV of the headline over the 20 (spread, <= 3 %), how many were
-               flagged unstable (<= 1 in 10 on a quiet machine), and compare on the 20
-               consecutive pairs (at most 1 regressed or improved at 5 %).
+               flagged unstable (<= 1 in 10 on a quiet machine; beside it, the same among
+               the invocations in which no process drifted: the host held its speed), and
+               compare on the 20 consecutive pairs (at most 1 regressed or improved at 5 %).
                Interleaved with each round: a control invocation (5 fresh bare
                session.run loops, the default's thread count and split) through the same
                prediction interval and instability rule, and the same figures of it: the
@@ -28,6 +29,13 @@ Figures and their bars (each printed, all written to benchmarks/calibration.json
                the second is the larger)
   control      the same spread for a bare session.run loop in 5 fresh processes an
                invocation (the machine's own floor, before a bar is called unreachable)
+  floor        one unbroken bare session.run loop of the CNN at 1 thread (300 s; --quick 60 s):
+               the medians of its 1 s windows (the host's speed levels), the CV of p90 and
+               p50 over consecutive blocks as long as an invocation's measured time (10 s)
+               and its wall time (20 s), and the share of its 2 s pieces that drifted
+               (bench.stats.drift): how steady the machine itself is over the time one
+               invocation takes, with no process start, no harness and no repeats: the
+               floor of the spread bar, before it is called unreachable
   cost         wall time of one default invocation of a ~2 ms CNN (<= 30 s) and of the
                default `edgebench run` (three tiny models, <= 60 s)
   instability  10 runs of 5 fresh processes with a competing busy load (one busy loop per
@@ -62,6 +70,7 @@ from bench.device import host
 from bench.files import write_atomic
 from bench.result.compare import compare_reports
 from bench.result.contract import load_report
+from bench.stats.drift import DRIFT_THRESHOLD
 from bench.zoo.builders import get_builder
 
 N = 20
@@ -84,9 +93,12 @@ end = time.perf_counter() + seconds
 while time.perf_counter() < end:
     t = time.perf_counter_ns(); s.run(None, feeds); out.append(time.perf_counter_ns() - t)
 wait = 100 * (waited() - w0) / (time.perf_counter_ns() - t0)
-from bench.stats.intervals import percentile_ci  # after the loop: statistics only
+from bench.stats.drift import drift  # after the loop: statistics only
+from bench.stats.intervals import percentile_ci
 ci = percentile_ci(np.asarray(out) / 1e6, 90)
-print(json.dumps({"p90": ci.value, "half_width": ci.relative_half_width, "wait_pct": wait}))
+moved = drift(out)
+print(json.dumps({"p90": ci.value, "half_width": ci.relative_half_width, "wait_pct": wait,
+                  "drift": moved.ratio if moved else None}))
 """
 
 
@@ -134,6 +146,8 @@ def invoke(args: Sequence[str], out: Path, affinity: set[int] | None = None) -> 
             "reason": (r.get("stability") or {}).get("reason"),
             "threads": r["settings"]["threads"],
             "processes": len((r.get("processes") or {}).get("runs") or []) or 1,
+            "drifts": [run.get("drift") for run in
+                       (r.get("processes") or {}).get("runs") or []],
             "per_process_s": (r.get("processes") or {}).get("per_process_duration_s")}
 
 
@@ -175,10 +189,20 @@ def _compare(pairs: list[tuple[str, str]], metric: str = "p90") -> dict[str, int
                                         metric).pairs[0].kind for a, b in pairs))
 
 
+def drifted(run: dict[str, Any]) -> bool:
+    """Whether any process of an invocation drifted (its speed moved by more than 10 %
+    inside it: the host changed speed while it ran, bench.stats.drift)."""
+    return any(d is not None and d > DRIFT_THRESHOLD for d in run.get("drifts") or [])
+
+
 def _figures(runs: list[dict[str, Any]], kinds: dict[str, int]) -> dict[str, Any]:
     heads = [r["headline"] for r in runs]
+    steady = [r for r in runs if not drifted(r)]
     return {"coverage": coverage(runs), "coverage_later": coverage(runs, True), "cv": cv(heads),
             "unstable": sum(r["stability"] == "unstable" for r in runs),
+            "drifted": len(runs) - len(steady),
+            "unstable_without_drift": sum(r["stability"] == "unstable" for r in steady),
+            "drifts": [r.get("drifts") for r in runs],
             "compare_pairs": kinds, "headlines": heads,
             "stability": [r["stability"] for r in runs],
             "intervals": [[r["low"], r["high"]] for r in runs],
@@ -191,7 +215,9 @@ def _line(name: str, label: str, fig: dict[str, Any], n: int) -> str:
     later = fig["coverage_later"]
     return (f"{name} {label:9}: coverage {fig['coverage']:.2f} (bar >= 0.90 at default; of "
             f"later invocations only {later if later is None else round(later, 2)}), CV "
-            f"{fig['cv']:.1%} (bar <= 3%), unstable {fig['unstable']}/{n}, compare of {n} "
+            f"{fig['cv']:.1%} (bar <= 3%), unstable {fig['unstable']}/{n} (of the "
+            f"{n - fig['drifted']} in which no process drifted: "
+            f"{fig['unstable_without_drift']}), compare of {n} "
             f"identical pairs: {moved} regressed/improved (bar <= 1); threads "
             f"{sorted(set(fig['threads']), key=str)}")
 
@@ -244,6 +270,76 @@ def check_coverage(ms: dict[str, list[str]], n: int, work: Path) -> dict[str, An
     return out
 
 
+FLOOR = """import sys, time, numpy as np, onnxruntime as ort
+path, seconds, shape, out = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4]
+o = ort.SessionOptions(); o.intra_op_num_threads = 1
+s = ort.InferenceSession(path, o, providers=["CPUExecutionProvider"])
+i = s.get_inputs()[0]
+feeds = {i.name: np.random.default_rng(0).random([int(d) for d in shape.split(",")],
+                                                  dtype=np.float32)}
+for _ in range(10): s.run(None, feeds)
+buf, n = np.zeros(20_000_000, dtype=np.int64), 0
+end = time.perf_counter() + seconds
+while time.perf_counter() < end:
+    t = time.perf_counter_ns(); s.run(None, feeds); buf[n] = time.perf_counter_ns() - t; n += 1
+np.save(out, buf[:n])
+"""
+
+
+def _blocks(samples: Any, seconds: float) -> list[Any]:
+    """``samples`` (ns, in order) cut into consecutive blocks of ``seconds`` of summed
+    latency (the last, partial block left out)."""
+    import numpy as np
+
+    which = (np.cumsum(samples) // (seconds * 1e9)).astype(np.int64)
+    blocks = np.split(samples, np.flatnonzero(np.diff(which)) + 1)
+    return blocks[:-1] if len(blocks) > 1 else []
+
+
+def check_floor(ms: dict[str, list[str]], seconds: float, work: Path) -> dict[str, Any]:
+    """One unbroken bare loop: the host's own steadiness over an invocation's time."""
+    import numpy as np
+
+    from bench.stats.drift import drift
+    from bench.stats.summary import nearest_rank
+
+    args = ms["cnn_1ms"]
+    if not args[0].endswith(".onnx"):
+        return {}
+    out = work / "floor.npy"
+    subprocess.run([sys.executable, "-c", FLOOR, args[0], str(seconds), args[2].split("=")[1],
+                    str(out)], check=True)
+    samples = np.load(out)
+    seconds_1 = [float(np.median(b)) / 1e6 for b in _blocks(samples, 1.0)]
+    fast = float(np.percentile(seconds_1, 10))
+    slow_share = float(np.mean(np.asarray(seconds_1) > 1.1 * fast))
+    result: dict[str, Any] = {"seconds": seconds, "queries": len(samples),
+                              "medians_1s_ms": seconds_1, "fast_level_ms": fast,
+                              "share_10pct_slower": slow_share}
+    print(f"floor: one unbroken bare loop, {seconds:g} s at 1 thread, {len(samples):,} "
+          f"queries; its 1 s medians: 10th percentile {fast:.3f} ms, "
+          f"{slow_share:.0%} of the seconds more than 10% slower than that; 1 s medians "
+          f"in order: " + " ".join(f"{m:.2f}" for m in seconds_1), flush=True)
+    for block in (10.0, 20.0):
+        parts = _blocks(samples, block)
+        p90 = [nearest_rank(np.sort(b), 90) / 1e6 for b in parts]
+        p50 = [float(np.median(b)) / 1e6 for b in parts]
+        if len(parts) < 2:
+            continue
+        result[f"blocks_{block:g}s"] = {"p90_ms": p90, "p50_ms": p50, "cv_p90": cv(p90),
+                                        "cv_p50": cv(p50)}
+        print(f"floor: {len(parts)} consecutive blocks of {block:g} s: CV of p90 "
+              f"{cv(p90):.1%} ({min(p90):.3f}-{max(p90):.3f} ms), of p50 {cv(p50):.1%} "
+              f"({min(p50):.3f}-{max(p50):.3f} ms) (the spread bar: <= 3 %)", flush=True)
+    pieces = [drift(b) for b in _blocks(samples, 2.0)]
+    drifted = [d.drifted for d in pieces if d is not None]
+    result["pieces_2s_drifted"] = sum(drifted)
+    result["pieces_2s"] = len(drifted)
+    print(f"floor: {sum(drifted)} of {len(drifted)} pieces of 2 s (a default process's "
+          f"share) drifted by more than 10% inside", flush=True)
+    return result
+
+
 def _bare(path: str, threads: int, seconds: float, shape: str,
           affinity: set[int] | None = None) -> dict[str, Any]:
     """One fresh bare-loop process: its p90 (ms), that p90's within-process 95 % half width
@@ -271,10 +367,11 @@ def control(args: Sequence[str], threads: int, processes: int = 5, seconds: floa
     within = [r["half_width"] for r in runs]
     head = statistics.median(values)
     iv = interval("latency_ms.p90", head, values, within)
-    st = stability_of(values, within, [r["wait_pct"] for r in runs])
+    drifts = [r["drift"] for r in runs]
+    st = stability_of(values, within, [r["wait_pct"] for r in runs], drifts=drifts)
     return {"headline": head, "low": iv.low, "high": iv.high, "values": values,
             "within": within, "stability": st.verdict, "reason": st.reason,
-            "threads": threads}
+            "threads": threads, "drifts": drifts}
 
 
 def control_verdict(base: dict[str, Any], new: dict[str, Any], threshold: float = 0.05) -> str:
@@ -488,6 +585,7 @@ def check_slowed(ms: dict[str, list[str]], pairs: int, work: Path) -> dict[str, 
 def main() -> int:
     checks: dict[str, Callable[..., Any]] = {
         "coverage": check_coverage, "split": check_split, "control": check_control,
+        "floor": check_floor,
         "cost": check_cost,
         "instability": check_instability, "slowed": check_slowed}
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -515,6 +613,7 @@ def main() -> int:
             run = checks[name]
             extra = {"coverage": (n, work), "split": (10 if not args.quick else 3, work),
                      "control": (n,), "cost": (work,),
+                     "floor": (60.0 if args.quick else 300.0, work),
                      "instability": (trials,), "slowed": (trials, work)}[name]
             results[name] = run(ms, *extra)
     results["loadavg_after"] = os.getloadavg()
