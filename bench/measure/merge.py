@@ -82,22 +82,30 @@ def _drift(samples_ns: Sequence[int]) -> float | None:
     return round(found.ratio, 6) if found is not None else None
 
 
-def _why_apart(drifts: Sequence[float | None], names: Sequence[int]) -> str:
-    """What the processes' drift says about a disagreement: the host moved inside them,
-    or each kept one speed (empty when a process's drift is unknown)."""
-    moved = [(names[i], d) for i, d in enumerate(drifts)
-             if d is not None and d > DRIFT_THRESHOLD]
+def _why_apart(drifts: Sequence[float | None], waits: Sequence[float | None],
+               names: Sequence[int]) -> str:
+    """What the processes' drift says about a disagreement: the host moved inside them (or
+    another process did, when those that moved also waited for a CPU), or each kept one
+    speed (empty when a process's drift is unknown)."""
+    moved = [i for i, d in enumerate(drifts) if d is not None and d > DRIFT_THRESHOLD]
     if moved:
-        shown = ", ".join(f"{name} (x{1 + d:.2f})" for name, d in moved)
-        return (f"; the speed also moved inside process {shown} from one window of its "
-                f"queries to another, with no process waiting for a CPU longer than "
-                f"another: the host itself changed speed during the run (another tenant of "
-                f"a virtual machine's host, its clock), and a re-run may land on either "
-                f"level (edgebench doctor)")
+        shown = ", ".join(f"{names[i]} (x{1 + (drifts[i] or 0.0):.2f})" for i in moved)
+        known = list(waits) + [None] * (len(drifts) - len(waits))
+        waited = [f"{names[i]} {known[i] or 0.0:.0f}%" for i in moved
+                  if (known[i] or 0.0) > stats.WAIT_GAP]
+        text = (f"; the speed also moved inside process {shown} from one window of its "
+                f"queries to another")
+        if waited:
+            return text + (f", and it waited for a CPU ({', '.join(waited)} of its run): "
+                           f"another process on this machine took the CPU part of the time, "
+                           f"or the host changed speed")
+        return text + (", while it hardly waited for a CPU: the host itself changed speed "
+                       "during the run (another tenant of a virtual machine's host, its "
+                       "clock), and a re-run may land on either level (edgebench doctor)")
     if drifts and all(d is not None for d in drifts):
         return (f"; each process kept one speed (none moved by more than "
                 f"{DRIFT_THRESHOLD:.0%} inside it): each landed on a level of its own "
-                f"(thread placement, memory layout: try fewer threads), or the host changed "
+                f"(thread placement, memory layout), or the host changed "
                 f"speed between them")
     return ""
 
@@ -164,7 +172,7 @@ def stability_of(values: Sequence[float], within: Sequence[float | None],
         low, high = test.between or (0.0, 0.0)
         reason = (f"the processes disagree: {low:.4g} and {high:.4g} are {test.largest_gap:.1%}"
                   f" apart, their intervals allow {test.allowed_gap:.1%}"
-                  + _why_apart(drifts, names))
+                  + _why_apart(drifts, waits, names))
     return Stability(verdict=test.verdict, reason=reason, values=list(values),
                      largest_gap=test.largest_gap, allowed_gap=test.allowed_gap,
                      waits=list(waits))
