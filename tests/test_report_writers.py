@@ -100,3 +100,14 @@ def test_html_escapes_markup_and_inlines_three_plots_per_measured_result(report)
     assert "broken&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert page.count("<svg") == 3 * 3  # histogram, CDF, throughput over time
     assert "http://" not in _SVG.sub("", page) and "https://" not in _SVG.sub("", page)
+
+
+def test_a_result_whose_queries_overlapped_gets_no_throughput_over_time_plot(report) -> None:
+    # the plot rebuilds the timeline as the running sum of latencies: only true back to back
+    first, *rest = report.results
+    overlapped = report.model_copy(update={
+        "results": [first.model_copy(update={"back_to_back": False}), *rest]})
+    page = get_writer("html").render(overlapped).decode()
+    assert page.count("<svg") == 3 * 3 - 1
+    assert page.count("throughput over time (") == 2
+    assert get_writer("html").render(report).decode().count("throughput over time (") == 3

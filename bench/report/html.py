@@ -35,7 +35,7 @@ SHOWN_RESULT_FIELDS = frozenset({
     "gpu_peak_memory_bytes", "headline", "early_stopping", "multi_stream", "offline", "server",
     "token_generation", "sustained", "cpu", "op_profile", "roofline", "conformance", "loadgen",
     "scenario_figures", "warnings", "defaulted_dims", "interval", "stability", "processes",
-    "threads_trial", "llm_server",
+    "threads_trial", "llm_server", "back_to_back",
 })
 SHOWN_REPORT_FIELDS = frozenset({"schema_version", "run_id", "created_at", "harness", "host",
                                  "device", "results", "emulation", "content_hash", "signature"})
@@ -82,7 +82,8 @@ def _result_page(v: ResultView) -> ResultPage:
     if v.headline is not None and v.spread.per_process:  # each process's headline as a dot
         chart = dot_chart("", [headline_row(v.headline.label, v.headline, v.spread,
                                             _flags(v))], v.headline.rate)
-    plots = tuple(result_plots(v.r.samples_ns)) if v.r.samples_ns else ()
+    plots = (tuple(result_plots(v.r.samples_ns, v.r.back_to_back is not False))
+             if v.r.samples_ns else ())
     return ResultPage(v, chart, plots, tuple(other_facts(v.r, SHOWN_RESULT_FIELDS)))
 
 

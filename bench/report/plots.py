@@ -136,13 +136,16 @@ def _rate(samples_ns: Sequence[int]) -> tuple[str, float]:
     return _render(draw), window
 
 
-def result_plots(samples_ns: Sequence[int]) -> list[Plot]:
-    """Latency histogram (to p99.9), CDF, and throughput over time windows of one result."""
+def result_plots(samples_ns: Sequence[int], back_to_back: bool = True) -> list[Plot]:
+    """Latency histogram (to p99.9), CDF, and throughput over time windows of one result;
+    the last only when its queries ran ``back_to_back`` (the timeline is rebuilt from the
+    latencies, which is wrong where queries overlapped or waited for their arrival)."""
     ms = np.sort(np.asarray(samples_ns, dtype=np.float64)) / 1e6
-    rate, window = _rate(samples_ns)
-    return [Plot("latency histogram (to p99.9)", _histogram(ms)),
-            Plot("latency CDF", _cdf(ms)),
-            Plot(f"throughput over time ({window:.3g} s windows)", rate)]
+    plots = [Plot("latency histogram (to p99.9)", _histogram(ms)), Plot("latency CDF", _cdf(ms))]
+    if back_to_back:
+        rate, window = _rate(samples_ns)
+        plots.append(Plot(f"throughput over time ({window:.3g} s windows)", rate))
+    return plots
 
 
 def distribution_plot(samples_ns: Sequence[int], title: str) -> Plot:

@@ -210,6 +210,10 @@ class RunResult(Record):
 
     # Added by the measurement engine (issue 4); all optional.
     headline: str | None = Field(None, description="the figure this scenario is judged by")
+    back_to_back: bool | None = Field(
+        None, description="each query was issued when the last completed, so the running "
+                          "sum of samples_ns is the run's timeline (False: queries overlapped "
+                          "or waited for their arrival; added in 1.6.0, None before)")
     early_stopping: EarlyStopping | None = None
     multi_stream: MultiStreamFigures | None = None
     offline: OfflineFigures | None = None
@@ -243,7 +247,7 @@ class RunResult(Record):
 
     @model_serializer(mode="wrap")
     def _leave_out_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return _without_unset(handler(self), ("llm_server", "llm"))
+        return _without_unset(handler(self), ("llm_server", "llm", "back_to_back"))
 
 
 class Signature(Record):

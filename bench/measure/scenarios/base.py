@@ -91,6 +91,8 @@ class Scenario:
     uses: ClassVar[tuple[str, ...]] = ()  # the RunSettings scenario fields it reads
     loadgen: ClassVar[str | None] = None  # MLPerf LoadGen's TestScenario, if it has one
     concurrent: ClassVar[bool] = False  # queries overlap: rates, not latencies, add up
+    # each query issued when the last completed: the running sum of latencies is the timeline
+    back_to_back: ClassVar[bool] = True
     result_field: ClassVar[str] = "scenario_figures"  # the RunResult field of its figures
     decoder: ClassVar[bool] = False  # drives a decoder: the planner fixes its first step
 

@@ -101,6 +101,7 @@ class LlmServer(Scenario):
     uses = ("request_rate", "max_concurrency", "prompt_tokens", "output_tokens", "slo",
             "find_max_rate")
     concurrent = True
+    back_to_back = False
     result_field = "llm_server"
 
     def check_settings(self, settings: RunSettings) -> None:

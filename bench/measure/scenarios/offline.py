@@ -207,6 +207,7 @@ class Offline(Scenario):
     uses = ("concurrency", "batch")
     loadgen = "Offline"
     concurrent = True
+    back_to_back = False
     result_field = "offline"
 
     def check_model(self, model: str, inputs: Sequence[GraphInput],

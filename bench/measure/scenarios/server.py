@@ -156,6 +156,7 @@ class Server(Scenario):
     headline = "p99 latency at the target QPS"
     percentile = 99.0
     headline_field = "latency_ms.p99"
+    back_to_back = False  # queries arrive on a schedule, queue and overlap
     uses = ("concurrency", "target_qps", "find_max_qps", "latency_bound_ms")
     loadgen = "Server"
     result_field = "server"
