@@ -210,10 +210,8 @@ class RunResult(Record):
 
     # Added by the measurement engine (issue 4); all optional.
     headline: str | None = Field(None, description="the figure this scenario is judged by")
-    back_to_back: bool | None = Field(
-        None, description="each query was issued when the last completed, so the running "
-                          "sum of samples_ns is the run's timeline (False: queries overlapped "
-                          "or waited for their arrival; added in 1.6.0, None before)")
+    back_to_back: bool | None = Field(None, description="each query issued when the last "
+                                      "completed: samples_ns add up to the timeline (1.6.0)")
     early_stopping: EarlyStopping | None = None
     multi_stream: MultiStreamFigures | None = None
     offline: OfflineFigures | None = None
