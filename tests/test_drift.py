@@ -3,10 +3,14 @@ numbers, and what an unstable result's reason says with it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bench.measure import hostdrift
 from bench.measure.merge import Repeat, merge, stability_of
+from bench.result.compare import compare_reports
+from bench.result.contract import load_report
 from bench.stats.drift import drift
 from tests.process_results import process_result, tiny_job
 
@@ -116,3 +120,19 @@ def test_the_doctor_probe_runs_one_fresh_process_and_judges_its_windows() -> Non
     assert "one unbroken 1.5 s process of tiny_mlp at 1 thread" in finding.detail
     assert "windows of 0.25 s" in finding.detail
     assert (finding.status == "warn") == ("changed" in finding.detail)
+
+
+def test_compare_says_when_an_inconclusive_sides_speed_moved_inside_its_processes() -> None:
+    job = tiny_job(repeats=3)
+    steady = [process_result(job, 1.0, n=2000, seed=i) for i in range(3)]
+    moved = process_result(job, 1.0, samples_ns=[MS] * 500 + [3 * MS // 2] * 1000)
+    base = merge(job, [Repeat(i + 1, 10 + i, r) for i, r in enumerate(steady)], 2.0, 64)
+    new = merge(job, [Repeat(1, 21, steady[0]), Repeat(2, 22, moved),
+                      Repeat(3, 23, steady[1])], 2.0, 64)
+    golden = load_report(Path(__file__).parent / "golden" / "report.json")
+    pair = compare_reports(golden.model_copy(update={"results": [base], "content_hash": None}),
+                           golden.model_copy(update={"results": [new], "content_hash": None})
+                           ).pairs[0]
+    assert pair.kind == "inconclusive"
+    assert "unstable new run" in pair.reason
+    assert pair.reason.endswith(", the speed moving by up to x1.50 inside a process)")

@@ -33,7 +33,8 @@ from typing import Literal
 
 from bench.errors import UsageError
 from bench.result.models import LLM_SERVER_SETTINGS, Report, RunResult
-from bench.result.repeats import is_multi_process, process_values, unstable
+from bench.result.repeats import is_multi_process, most_drift, process_values, unstable
+from bench.stats.drift import DRIFT_THRESHOLD
 from bench.stats.processes import classify_processes
 from bench.stats.significance import Verdict, VerdictKind, classify, metric_percentile
 
@@ -144,13 +145,20 @@ def _compare_pair(base: RunResult, new: RunResult, metric: str, threshold: float
     shaky = [side for side, r in (("base", base), ("new", new)) if unstable(r)]
     if shaky:
         values = "; ".join(f"{side}: " + ", ".join(
-            f"{v:.4g}" for v in (r.stability.values if r.stability else []))
+            f"{v:.4g}" for v in (r.stability.values if r.stability else [])) + _moved(r)
             for side, r in (("base", base), ("new", new)) if side in shaky)
         return PairOutcome(**ident, kind="inconclusive", verdict=verdict,
                            reason=f"unstable {' and '.join(shaky)} run: its processes "
                                   f"disagree ({values})")
     kind: VerdictKind = verdict.kind
     return PairOutcome(**ident, kind=kind, verdict=verdict)
+
+
+def _moved(result: RunResult) -> str:
+    """What a side's drift says: the speed moved inside its processes (the host)."""
+    most = most_drift(result)
+    return (f", the speed moving by up to x{1 + most:.2f} inside a process"
+            if most is not None and most > DRIFT_THRESHOLD else "")
 
 
 def _verdict(base: RunResult, new: RunResult, metric: str, threshold: float,

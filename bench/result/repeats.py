@@ -48,3 +48,10 @@ def is_multi_process(result: RunResult) -> bool:
 
 def unstable(result: RunResult) -> bool:
     return result.stability is not None and result.stability.verdict == "unstable"
+
+
+def most_drift(result: RunResult) -> float | None:
+    """The largest drift of its processes (how far the speed moved inside one), if known."""
+    drifts = [run.drift for run in (result.processes.runs if result.processes else [])
+              if run.drift is not None]
+    return max(drifts) if drifts else None
