@@ -197,10 +197,10 @@ def drifted(run: dict[str, Any]) -> bool:
 
 def _figures(runs: list[dict[str, Any]], kinds: dict[str, int]) -> dict[str, Any]:
     heads = [r["headline"] for r in runs]
-    steady = [r for r in runs if not drifted(r)]
+    steady = [r for r in runs if r.get("drifts") and not drifted(r)]  # drift known
     return {"coverage": coverage(runs), "coverage_later": coverage(runs, True), "cv": cv(heads),
             "unstable": sum(r["stability"] == "unstable" for r in runs),
-            "drifted": len(runs) - len(steady),
+            "drifted": sum(drifted(r) for r in runs), "not_drifted": len(steady),
             "unstable_without_drift": sum(r["stability"] == "unstable" for r in steady),
             "drifts": [r.get("drifts") for r in runs],
             "compare_pairs": kinds, "headlines": heads,
@@ -216,7 +216,7 @@ def _line(name: str, label: str, fig: dict[str, Any], n: int) -> str:
     return (f"{name} {label:9}: coverage {fig['coverage']:.2f} (bar >= 0.90 at default; of "
             f"later invocations only {later if later is None else round(later, 2)}), CV "
             f"{fig['cv']:.1%} (bar <= 3%), unstable {fig['unstable']}/{n} (of the "
-            f"{n - fig['drifted']} in which no process drifted: "
+            f"{fig['not_drifted']} in which no process drifted: "
             f"{fig['unstable_without_drift']}), compare of {n} "
             f"identical pairs: {moved} regressed/improved (bar <= 1); threads "
             f"{sorted(set(fig['threads']), key=str)}")
