@@ -10,15 +10,11 @@ runs here can differ by that much."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
-
-import numpy as np
 
 from bench.device import hostchecks
 from bench.measure.plan import plan
-from bench.measure.protocol import job_to_wire
+from bench.measure.protocol import feeds_file, job_to_wire
 from bench.measure.threads import trial_job
 from bench.measure.workers import run_worker
 from bench.measure.workload import process_job
@@ -41,10 +37,7 @@ def probe(model: str, seconds: float = PROBE_S, device: str | None = None) -> Do
     """One fresh process of ``model`` for ``seconds`` at 1 thread: the finding."""
     profile, _ = load_profile(device or detect_profile())
     job = trial_job(plan([model], profile, RunSettings.quick(), quick=False)[0], 1, seconds)
-    with tempfile.TemporaryDirectory(prefix="edgebench-drift-") as folder:
-        feeds = Path(folder) / "feeds.npz"
-        with open(feeds, "wb") as handle:
-            np.savez(handle, **generate_inputs(job.inputs, job.settings.seed))
+    with feeds_file(generate_inputs(job.inputs, job.settings.seed), "edgebench-drift-") as feeds:
         outcome = run_worker(job_to_wire(process_job(job), feeds, None, 0))
     if outcome.observation is None:
         return hostchecks.finding(CHECK, None, f"the probe of {model} failed: {outcome.error}")

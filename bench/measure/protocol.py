@@ -7,9 +7,13 @@ exception in edgebench's own code, with its traceback)."""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from bench.device.collectors.beside import BesideResult
@@ -94,6 +98,17 @@ class Reply(Wire):
     queries: int | None = None
     observation: WireObservation | None = None
     error: str | None = None
+
+
+@contextmanager
+def feeds_file(feeds: Mapping[str, np.ndarray], prefix: str) -> Iterator[Path]:
+    """The seeded inputs as the ``.npz`` file workers read (``WireJob.feeds``), in a
+    temporary folder named with ``prefix`` that is removed after the block."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as folder:
+        path = Path(folder) / "feeds.npz"
+        with open(path, "wb") as handle:
+            np.savez(handle, **feeds)
+        yield path
 
 
 def job_to_wire(job: ProcessJob, feeds: Path, artifacts: Path | None, index: int) -> WireJob:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +26,7 @@ from bench.measure.observe import RUN_FAILURES, Observation, open_for
 from bench.measure.passes import roofline_of
 from bench.measure.plan import Job, with_settings
 from bench.measure.progress import Progress
-from bench.measure.protocol import job_to_wire
+from bench.measure.protocol import feeds_file, job_to_wire
 from bench.measure.workers import run_worker
 from bench.measure.workload import after_run, failure, process_job, refused
 from bench.result.models import RunResult
@@ -114,10 +113,7 @@ def measure_repeats(job: Job, progress: Progress, artifacts: Path | None = None)
     repeats: list[Repeat] = []
     observations: list[Observation] = []
     done = (0.0, 0)
-    with tempfile.TemporaryDirectory(prefix="edgebench-feeds-") as folder:
-        path = Path(folder) / "feeds.npz"
-        with open(path, "wb") as handle:
-            np.savez(handle, **feeds)
+    with feeds_file(feeds, "edgebench-feeds-") as path:
         for index in range(1, (job.settings.repeats or 1) + 1):
             repeat, observed = repeat_once(one, index, path, artifacts, progress, done)
             repeats.append(repeat)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,7 +44,7 @@ from bench.measure import assemble, thread_choice
 from bench.measure.observe import RUN_FAILURES, Observation, observe
 from bench.measure.plan import Job, with_settings
 from bench.measure.progress import Progress
-from bench.measure.protocol import job_to_wire
+from bench.measure.protocol import feeds_file, job_to_wire
 from bench.measure.workers import run_worker
 from bench.measure.workload import process_job
 from bench.result.processes import ThreadsCandidate, ThreadsTrial
@@ -196,10 +195,7 @@ def run_trial(job: Job, counts: Sequence[int], trial_s: float, fresh: bool,
     values: dict[int, list[float]] = {t: [] for t in counts}
     failed = dict.fromkeys(counts, 0)
     feeds = generate_inputs(job.inputs, job.settings.seed)
-    with tempfile.TemporaryDirectory(prefix="edgebench-trial-") as folder:
-        path = Path(folder) / "feeds.npz"
-        with open(path, "wb") as handle:
-            np.savez(handle, **feeds)
+    with feeds_file(feeds, "edgebench-trial-") as path:
         done = 0
         for round_ in range(rounds):
             if done >= MIN_ROUNDS and rounds == TRIAL_PROCESSES:
