@@ -70,7 +70,7 @@ from bench.device import host
 from bench.files import write_atomic
 from bench.result.compare import compare_reports
 from bench.result.contract import load_report
-from bench.stats.drift import DRIFT_THRESHOLD
+from bench.stats.drift import exceeds, windows
 from bench.zoo.builders import get_builder
 
 N = 20
@@ -192,7 +192,7 @@ def _compare(pairs: list[tuple[str, str]], metric: str = "p90") -> dict[str, int
 def drifted(run: dict[str, Any]) -> bool:
     """Whether any process of an invocation drifted (its speed moved by more than 10 %
     inside it: the host changed speed while it ran, bench.stats.drift)."""
-    return any(d is not None and d > DRIFT_THRESHOLD for d in run.get("drifts") or [])
+    return any(exceeds(d) for d in run.get("drifts") or [])
 
 
 def _figures(runs: list[dict[str, Any]], kinds: dict[str, int]) -> dict[str, Any]:
@@ -289,11 +289,7 @@ np.save(out, buf[:n])
 def _blocks(samples: Any, seconds: float) -> list[Any]:
     """``samples`` (ns, in order) cut into consecutive blocks of ``seconds`` of summed
     latency (the last, partial block left out)."""
-    import numpy as np
-
-    which = (np.cumsum(samples) // (seconds * 1e9)).astype(np.int64)
-    blocks = np.split(samples, np.flatnonzero(np.diff(which)) + 1)
-    return blocks[:-1] if len(blocks) > 1 else []
+    return windows(samples, seconds * 1e9)[:-1]
 
 
 def check_floor(ms: dict[str, list[str]], seconds: float, work: Path) -> dict[str, Any]:

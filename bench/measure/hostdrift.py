@@ -22,7 +22,7 @@ from bench.result.models import RunResult
 from bench.result.processes import DoctorFinding
 from bench.spec import RunSettings
 from bench.spec.profiles import detect_profile, load_profile
-from bench.stats.drift import DRIFT_THRESHOLD, WINDOW_S, drift
+from bench.stats.drift import DRIFT_THRESHOLD, WINDOW_S, drift, exceeds
 from bench.zoo.inputs import generate_inputs
 
 PROBE_S = 4.0  # measured seconds of the probe's one process
@@ -61,7 +61,7 @@ def of_results(results: Sequence[RunResult]) -> list[DoctorFinding]:
     if not moved:
         return []
     model, index, most = max(moved, key=lambda m: m[2])
-    drifted = [m for m in moved if m[2] > DRIFT_THRESHOLD]
+    drifted = [m for m in moved if exceeds(m[2])]
     where = (f"{len(drifted)} of {len(moved)} processes of this run moved by more than "
              f"{DRIFT_THRESHOLD:.0%} between their {WINDOW_S:g} s windows; the most, "
              f"{most:.1%}, {model} process {index}")

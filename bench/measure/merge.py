@@ -37,7 +37,7 @@ from bench.result.processes import (
 )
 from bench.result.repeats import field_value
 from bench.stats import processes as stats
-from bench.stats.drift import DRIFT_THRESHOLD, drift
+from bench.stats.drift import DRIFT_THRESHOLD, drift, exceeds
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _why_apart(drifts: Sequence[float | None], waits: Sequence[float | None],
     """What the processes' drift says about a disagreement: the host moved inside them (or
     another process did, when those that moved also waited for a CPU), or each kept one
     speed (empty when a process's drift is unknown)."""
-    moved = [i for i, d in enumerate(drifts) if d is not None and d > DRIFT_THRESHOLD]
+    moved = [i for i, d in enumerate(drifts) if exceeds(d)]
     if moved:
         shown = ", ".join(f"{names[i]} (x{1 + (drifts[i] or 0.0):.2f})" for i in moved)
         known = list(waits) + [None] * (len(drifts) - len(waits))

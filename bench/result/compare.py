@@ -34,7 +34,7 @@ from typing import Literal
 from bench.errors import UsageError
 from bench.result.models import LLM_SERVER_SETTINGS, Report, RunResult
 from bench.result.repeats import is_multi_process, most_drift, process_values, unstable
-from bench.stats.drift import DRIFT_THRESHOLD
+from bench.stats.drift import exceeds
 from bench.stats.processes import classify_processes
 from bench.stats.significance import Verdict, VerdictKind, classify, metric_percentile
 
@@ -158,7 +158,7 @@ def _moved(result: RunResult) -> str:
     """What a side's drift says: the speed moved inside its processes (the host)."""
     most = most_drift(result)
     return (f", the speed moving by up to x{1 + most:.2f} inside a process"
-            if most is not None and most > DRIFT_THRESHOLD else "")
+            if most is not None and exceeds(most) else "")
 
 
 def _verdict(base: RunResult, new: RunResult, metric: str, threshold: float,

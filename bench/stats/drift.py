@@ -57,7 +57,21 @@ class Drift:
     @property
     def drifted(self) -> bool:
         """Whether the slowest kept window is more than ``DRIFT_THRESHOLD`` slower."""
-        return self.high_ns > self.low_ns * (1 + DRIFT_THRESHOLD)
+        return exceeds(self.ratio)
+
+
+def exceeds(ratio: float | None) -> bool:
+    """Whether a drift (a ratio - 1, None: unknown) is over ``DRIFT_THRESHOLD``; to 6
+    decimals, so that a window exactly 10 % slower is not over it for float error."""
+    return ratio is not None and round(ratio, 6) > DRIFT_THRESHOLD
+
+
+def windows(samples_ns: np.ndarray, span_ns: float) -> list[np.ndarray]:
+    """``samples_ns`` (latencies, in order) cut into consecutive windows of ``span_ns`` of
+    summed latency, each query in the window it starts in; the last may be partial."""
+    ends = np.cumsum(samples_ns)
+    which = np.floor((ends - samples_ns) / span_ns).astype(np.int64)
+    return np.split(samples_ns, np.flatnonzero(np.diff(which)) + 1)
 
 
 def drift(samples_ns: Sequence[int] | np.ndarray, window_s: float = WINDOW_S,
@@ -69,10 +83,7 @@ def drift(samples_ns: Sequence[int] | np.ndarray, window_s: float = WINDOW_S,
         return None
     # a window is window_s of summed latency, or min_window typical queries if longer
     span = max(window_s * 1e9, min_window * float(np.median(x)))
-    ends = np.cumsum(x)
-    which = np.floor((ends - x) / span).astype(np.int64)  # the window a query starts in
-    cuts = np.flatnonzero(np.diff(which)) + 1
-    medians = [float(np.median(w)) for w in np.split(x, cuts) if len(w) >= min_window]
+    medians = [float(np.median(w)) for w in windows(x, span) if len(w) >= min_window]
     if len(medians) < MIN_WINDOWS:
         return None
     ordered = sorted(medians)
