@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bench.device.affinity import usable_cpus
 from bench.measure.hostdrift import PROBE_S
-from bench.measure.plan import Job, plan
+from bench.measure.plan import plan
 from bench.measure.threads import candidates, run_trial
 from bench.result.processes import ThreadsTrial
 from bench.spec import RunSettings
@@ -23,16 +23,12 @@ PROCESS_S = 2.5  # a process's wall time, start-up included (what the budget is 
 BUDGET_S = 30.0 - PROBE_S - PROCESS_S  # doctor's 30 s less the drift probe's process
 
 
-def _job(model: str, device: str | None) -> Job:
-    profile, _ = load_profile(device or detect_profile())
-    settings = RunSettings.quick(threads="auto", repeats=2)
-    return plan([model], profile, settings, quick=False)[0]
-
-
 def calibrate(model: str = MODEL, budget_s: float = BUDGET_S,
               device: str | None = None) -> ThreadsTrial:
     """Fresh processes at every thread count, in rotating rounds; the trial record."""
-    job = _job(model, device)
+    profile, _ = load_profile(device or detect_profile())
+    settings = RunSettings.quick(threads="auto", repeats=2)
+    job = plan([model], profile, settings, quick=False)[0]
     counts = candidates(usable_cpus())
     rounds = max(3, min(5, int(budget_s // (len(counts) * PROCESS_S))))
     return run_trial(job, counts, RUN_S, fresh=True, rounds=rounds)
