@@ -63,7 +63,8 @@ def of_results(results: Sequence[RunResult]) -> list[DoctorFinding]:
     model, index, most = max(moved, key=lambda m: m[2])
     drifted = [m for m in moved if exceeds(m[2])]
     where = (f"{len(drifted)} of {len(moved)} processes of this run moved by more than "
-             f"{DRIFT_THRESHOLD:.0%} between their {WINDOW_S:g} s windows; the most, "
+             f"{DRIFT_THRESHOLD:.0%} from one window of their queries to another (0.25 s, "
+             f"or 20 queries where longer); the most, "
              f"{most:.1%}, {model} process {index}")
     if not drifted:
         return [hostchecks.finding(CHECK, False, where)]
